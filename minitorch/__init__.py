@@ -116,6 +116,23 @@ clip = clamp
 
 __version__ = "0.1.0"
 
+# Submodules and names from them load on first use, so `import minitorch` stays light.
+_LAZY_MODULES = {"nn", "optim", "data", "graph", "testing", "train"}
+_LAZY_NAMES = {"save": "serialization", "load": "serialization", "summary": "summary"}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        globals()[name] = value  # importing minitorch.summary set the attribute to the module; the function wins
+        return value
+    raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
+
+
 __all__ = [
     "DType", "Generator", "Tensor", "abs", "add", "all", "amax", "amin", "any", "arange", "argmax",
     "argmin", "as_tensor", "autograd", "backends", "bool", "bool_", "broadcast_to", "cat", "chunk",

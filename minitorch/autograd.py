@@ -92,7 +92,7 @@ class set_grad_enabled(_GradMode):
 
 
 class no_grad(_GradMode):
-    """Do not record operations: a context manager, or a decorator with ``@mt.no_grad()``.
+    """Do not record operations: a context manager, or a decorator (``@mt.no_grad()`` or ``@mt.no_grad``).
 
     Example:
         >>> import minitorch as mt
@@ -103,7 +103,12 @@ class no_grad(_GradMode):
         False
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # used as a bare decorator (no parentheses), as PyTorch allows
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
         super().__init__(False)
 
 
@@ -118,7 +123,12 @@ class enable_grad(_GradMode):
         True
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # used as a bare decorator (no parentheses), as PyTorch allows
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
         super().__init__(True)
 
 
@@ -150,6 +160,7 @@ class Function:
 
     _inputs: tuple = ()
     _saved: tuple | None = ()
+    _saved_versions: tuple = ()
     _freed = False
     _outputs_meta: tuple = ()
     needs_input_grad: tuple[bool, ...] = ()
@@ -164,11 +175,19 @@ class Function:
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         self._saved = tensors
+        self._saved_versions = tuple(getattr(t, "_version", None) for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
         if self._freed:
             raise RuntimeError(_FREED)
+        for t, version in zip(self._saved, self._saved_versions):
+            if version is not None and t._version != version:
+                raise RuntimeError(
+                    f"one of the tensors needed by {self.name()}Backward, of shape {t.shape}, has been modified "
+                    f"by an in-place operation (it is at version {t._version}; expected version {version}). "
+                    "Compute the gradient before modifying it, or modify a clone."
+                )
         return self._saved
 
     @classmethod
@@ -187,6 +206,9 @@ class Function:
             ctx._inputs = args
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
             outputs = out if isinstance(out, tuple) else (out,)
+            if any(o is a for o in outputs for a in args):  # an input returned as is: a new tensor sharing its data
+                outputs = tuple(o._new(o._data) if any(o is a for a in args) else o for o in outputs)
+                out = outputs if isinstance(out, tuple) else outputs[0]
             ctx._outputs_meta = tuple((o.shape, o.dtype, o._backend) for o in outputs)
             for i, o in enumerate(outputs):
                 if o.dtype.is_floating_point:
@@ -194,7 +216,9 @@ class Function:
         return out
 
     def _free(self) -> None:
+        """Drop what backward needed (saved tensors, and the inputs that keep activations alive)."""
         self._saved = None
+        self._inputs = ()
         self._freed = True
 
     def name(self) -> str:
@@ -270,6 +294,8 @@ def _run(roots: Sequence[tuple[Tensor, Tensor]], retain_graph: bool, create_grap
     try:
         while ready:
             node = ready.pop()
+            if node._freed:
+                raise RuntimeError(_FREED)
             slots = pending.pop(node, None)
             in_grads: tuple = ()
             if slots is not None:
@@ -283,8 +309,6 @@ def _run(roots: Sequence[tuple[Tensor, Tensor]], retain_graph: bool, create_grap
                         f"{node.name()}.backward returned {len(in_grads)} gradients, "
                         f"expected {len(node._inputs)} (one per forward argument)"
                     )
-                if not retain_graph:
-                    node._free()
             for i, inp in enumerate(node._inputs):
                 if not node.needs_input_grad[i]:
                     continue
@@ -298,6 +322,8 @@ def _run(roots: Sequence[tuple[Tensor, Tensor]], retain_graph: bool, create_grap
                     dependencies[parent] -= 1
                     if dependencies[parent] == 0:
                         ready.append(parent)
+            if slots is not None and not retain_graph:
+                node._free()
     finally:
         _grad_enabled = prev_mode
 
@@ -310,10 +336,10 @@ def _seed_gradients(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor | N
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     roots = []
-    for out, g in zip(outputs, grad_outputs):
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
             raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                f"element {i} of tensors does not require grad and does not have a grad_fn: "
                 "nothing to differentiate (did you forget requires_grad=True, or run under no_grad?)"
             )
         if g is None:

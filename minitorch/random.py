@@ -126,7 +126,9 @@ def randint(low: int, high: int | None = None, size: Any = (), *, generator: Gen
         >>> bool(((x >= 0) & (x < 10)).all())
         True
     """
-    if high is None:
+    if isinstance(high, (tuple, list)):  # randint(high, size), as torch.randint
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")

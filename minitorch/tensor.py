@@ -35,6 +35,7 @@ class Tensor:
 
     __slots__ = ("_data", "_backend", "dtype", "_requires_grad", "grad", "_ctx", "_out_index",
                  "_retains_grad", "_version", "__weakref__")
+    __array_priority__ = 1000  # as torch.Tensor: `np.float64(2) * t` defers to Tensor.__rmul__
 
     def __init__(self, data: Any, dtype: DType, backend: Backend) -> None:
         self._data = data
@@ -189,6 +190,8 @@ class Tensor:
                 dtype = as_dtype(arg)
             elif isinstance(arg, Tensor):
                 dtype, backend = arg.dtype, arg.backend
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda"):
+                device = arg  # .to("cpu") / .to("cuda:0"), as PyTorch's .to(device)
             else:
                 backend = arg
         out = self
@@ -375,6 +378,8 @@ class Tensor:
     def _inplace(self, result: Tensor) -> Tensor:
         if result.shape != self.shape:
             raise RuntimeError(f"in-place result of shape {result.shape} doesn't match the tensor's shape {self.shape}")
+        if result.dtype.category > self.dtype.category:  # as PyTorch: no float -> int or int -> bool in place
+            raise RuntimeError(f"in-place: result type {result.dtype} can't be cast to the tensor's dtype {self.dtype}")
         return self._assign(result.to(self.dtype)._data)
 
     def copy_(self, src: Any) -> Tensor:
@@ -388,22 +393,27 @@ class Tensor:
         return self.fill_(0)
 
     def add_(self, other: Any, alpha: Number = 1) -> Tensor:
+        F.check_inplace(self)  # before no_grad hides the check
         with autograd.no_grad():
             return self._inplace(self + (other * alpha if alpha != 1 else other))
 
     def sub_(self, other: Any, alpha: Number = 1) -> Tensor:
+        F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self - (other * alpha if alpha != 1 else other))
 
     def mul_(self, other: Any) -> Tensor:
+        F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self * other)
 
     def div_(self, other: Any) -> Tensor:
+        F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self / other)
 
     def clamp_(self, min: Number | None = None, max: Number | None = None) -> Tensor:
+        F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self.clamp(min, max))
 

@@ -114,6 +114,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     """
     if isinstance(name, Backend):
         return name
+    from_env = name is None and not _default_stack and _default_name is None and bool(os.environ.get(ENV_VAR))
     if name is None:
         name = get_default_backend()
     backend = _instances.get(name)
@@ -125,7 +126,8 @@ def get_backend(name: str | Backend | None = None) -> Backend:
             raise BackendUnavailableError(
                 f"backend {name!r} is not installed; install it with: {KNOWN_PLUGINS[name]}"
             )
-        raise ValueError(f"unknown backend {name!r}; known backends: {known}")
+        source = f" (from ${ENV_VAR})" if from_env else ""
+        raise ValueError(f"unknown backend {name!r}{source}; known backends: {known}")
     if name in _failures:
         raise BackendUnavailableError(_failures[name])
     try:

@@ -260,9 +260,14 @@ class Minimum(_Extremum):
 
 def _binary(fn: type[_Binary], a: Any, b: Any, float_only: bool = False) -> Tensor:
     name = fn.__name__.lower()
+    kinds = [x.dtype if isinstance(x, Tensor) else type(x).__name__ for x in (a, b)]
+    if fn is Sub and any(k is bool_ or k == "bool" for k in kinds):  # as PyTorch: any bool operand
+        raise TypeError(f"sub: subtraction with a bool operand is not supported (got {kinds[0]} and {kinds[1]}); "
+                        "use ^ (xor) or ~ (logical_not) for masks, or convert with .long()")
     (a, b), dtype = promote(name, a, b, float_only=float_only)
-    if dtype is bool_ and fn in (Sub, Div, Pow):
-        raise TypeError(f"{name} of two bool operands is not supported; use ^ (xor) or convert with .long()")
+    if dtype is bool_ and fn in (Div, Pow):
+        raise TypeError(f"{name} of two bool operands ({kinds[0]} and {kinds[1]}) is not supported; "
+                        "convert with .long() or .float() first")
     return fn.apply(a, b)
 
 

@@ -72,7 +72,7 @@ def _normalize_key(x: Tensor, key: Any) -> tuple[Tensor, tuple]:
     for e in entries:
         if e is None:
             x = x.unsqueeze(dim)
-            out.append(slice(None))
+            out.append(slice(0, 1, 1))
             dim += 1
         elif isinstance(e, slice):
             start, stop, step = e.indices(x.shape[dim])
@@ -102,6 +102,11 @@ def _normalize_key(x: Tensor, key: Any) -> tuple[Tensor, tuple]:
         else:
             raise IndexError(f"unsupported index {e!r} of type {type(e).__name__}: use ints, slices, None, "
                              "..., integer tensors or bool masks")
+    if any(isinstance(k, int) for k in out) and any(not isinstance(k, (int, slice)) for k in out):
+        # As PyTorch (unlike NumPy): ints select first, so they never take part in placing the
+        # dims of the tensor indices; x[0, :, idx] has shape (n1, len(idx)).
+        x = Index.apply(x, tuple(k if isinstance(k, int) else slice(0, n, 1) for k, n in zip(out, x.shape)))
+        out = [k for k in out if not isinstance(k, int)]
     return x, tuple(out)
 
 

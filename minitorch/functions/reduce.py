@@ -204,6 +204,9 @@ def _extreme(op: str, x: Tensor, dim: Any, keepdim: bool) -> Any:
     if dim is None:
         return (amax if op == "max" else amin)(x)
     _check_nonempty(op, x, dim)
+    if x.ndim == 0:  # as PyTorch: a 0-d tensor is its own extreme along dim 0 (or -1), at index 0
+        normalize_dim(dim, 0)
+        x, keepdim = x.reshape(1), False
     values, indices = ExtremeAlongDim.apply(x, op, normalize_dim(dim, x.ndim), keepdim)
     return (MaxResult if op == "max" else MinResult)(values, indices)
 
@@ -237,6 +240,8 @@ def _arg(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
         out = x._new(x._backend.arg_reduce(op, flat._data, 0), int64)
         return out.reshape((1,) * x.ndim) if keepdim else out
     axis = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:  # backends reduce over real axes only
+        return _arg(op, x, None, False)
     out = x._new(x._backend.arg_reduce(op, x._data, axis), int64)
     return out.reshape(_kept_shape(x.shape, (axis,))) if keepdim else out
 
@@ -323,12 +328,18 @@ def softmax(x: Tensor, dim: int) -> Tensor:
         >>> mt.softmax(mt.tensor([0.0, 0.0]), dim=0)
         tensor([0.5, 0.5])
     """
-    return Softmax.apply(_float_input(x), normalize_dim(dim, x.ndim))
+    axis = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:  # backends reduce over real axes only: go through a 1-element vector
+        return softmax(x.reshape(1), 0).reshape(())
+    return Softmax.apply(_float_input(x), axis)
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``. Example: ``mt.log_softmax(mt.zeros(2), dim=0)``."""
-    return LogSoftmax.apply(_float_input(x), normalize_dim(dim, x.ndim))
+    axis = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:  # backends reduce over real axes only: go through a 1-element vector
+        return log_softmax(x.reshape(1), 0).reshape(())
+    return LogSoftmax.apply(_float_input(x), axis)
 
 
 def _count_true(x: Tensor, dim: int | None, keepdim: bool) -> Tensor:

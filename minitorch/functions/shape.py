@@ -130,6 +130,10 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
         axes = {i for i, n in enumerate(x.shape) if n == 1}
     else:
         dims = (dim,) if isinstance(dim, int) else dim
+        if x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: nothing to squeeze
+            for d in dims:
+                normalize_dim(d, 0)  # raises for any other dim
+            return x
         axes = {normalize_dim(d, x.ndim) for d in dims if x.shape[normalize_dim(d, x.ndim)] == 1}
     return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
@@ -162,6 +166,9 @@ def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
     if len(sizes) < x.ndim:
         raise RuntimeError(f"expand: the number of sizes {list(sizes)} is less than the tensor's dims {x.shape}")
     lead = len(sizes) - x.ndim
+    if any(n < 0 for n in sizes[:lead]):
+        raise RuntimeError(f"expand: the expanded size -1 isn't allowed in a leading, non-existing dimension; "
+                           f"target sizes {list(sizes)}, tensor sizes {list(x.shape)}")
     target = list(sizes)
     for i, n in enumerate(x.shape):
         want = sizes[lead + i]
@@ -194,6 +201,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise ValueError("cat expects a non-empty list of tensors")
     tensors, _ = promote("cat", *tensors, broadcast=False)
     check_same_backend("cat", *tensors)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                               "use mt.stack or unsqueeze it first")
     axis = normalize_dim(dim, tensors[0].ndim)
     first = tensors[0].shape
     for i, t in enumerate(tensors[1:], 1):
@@ -252,7 +263,9 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise ValueError(f"chunk expects a positive number of chunks, got {chunks}")
     n = x.shape[normalize_dim(dim, x.ndim)]
-    return split(x, max(-(-n // chunks), 1), dim)
+    if n == 0:  # as PyTorch: `chunks` empty pieces
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)
 
 
 def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
