@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -21,6 +23,11 @@ _BINARY = {
 _REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min}
 _ARG_REDUCE = {"argmax": np.argmax, "argmin": np.argmin}
 _DTYPES = {"bool": np.bool_, "int64": np.int64, "float32": np.float32, "float64": np.float64}
+
+
+def _is_zero_scalar(value) -> bool:
+    """A Python scalar whose bit pattern is all zeros (so +0.0 but not -0.0)."""
+    return not isinstance(value, np.ndarray) and value == 0 and math.copysign(1.0, value) > 0
 
 
 class NumpyBackend(Backend):
@@ -53,7 +60,22 @@ class NumpyBackend(Backend):
             return np.asarray(_BINARY[op](a, b))
 
     def where(self, cond, a, b):
-        return np.where(cond, a, b)
+        # np.where branches per element and runs ~6x slower on unpredictable masks (ReLU's);
+        # selecting bit patterns with an all-ones/all-zeros mask is exact and branch-free.
+        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
+            return np.where(cond, a, b)
+        dtype = (a if isinstance(a, np.ndarray) else b).dtype
+        bits = np.dtype(f"i{dtype.itemsize}")
+        mask = cond.astype(bits)
+        np.negative(mask, out=mask)
+        picked = []
+        if not _is_zero_scalar(a):
+            picked.append(np.bitwise_and(np.asarray(a, dtype).view(bits), mask))
+        if not _is_zero_scalar(b):
+            picked.append(np.bitwise_and(np.asarray(b, dtype).view(bits), np.invert(mask, out=mask)))
+        out = np.asarray(picked[0] if len(picked) == 1 else np.bitwise_or(*picked) if picked else mask & 0)
+        shape = np.broadcast_shapes(np.shape(cond), np.shape(a), np.shape(b))
+        return np.broadcast_to(out, shape).view(dtype) if out.shape != shape else out.view(dtype)
 
     def astype(self, x, dtype):
         return x.astype(_DTYPES[dtype])
@@ -77,7 +99,7 @@ class NumpyBackend(Backend):
         return np.broadcast_to(x, shape)
 
     def index(self, x, key):
-        return np.asarray(x[key])
+        return x[key + (Ellipsis,)]  # the trailing ... keeps basic indexing a view, even down to 0-d
 
     def index_put(self, x, key, values):
         x[key] = values
@@ -111,7 +133,7 @@ class NumpyBackend(Backend):
         return np.array(x, copy=True, order="C")
 
     def contiguous(self, x):
-        return np.ascontiguousarray(x)
+        return np.asarray(x, order="C")
 
     def sigmoid(self, x):
         with np.errstate(over="ignore"):
@@ -127,7 +149,420 @@ class NumpyBackend(Backend):
         e /= e.sum(axis=axis, keepdims=True)
         return e
 
+    # ---- fused optimizer updates: in-place ufuncs, one scratch array per call ----------
+    @staticmethod
+    def _np_effective_grad(param, grad, weight_decay, maximize):
+        if maximize:
+            g = np.negative(grad)
+            if weight_decay != 0:
+                g += param * weight_decay
+            return g
+        return grad + param * weight_decay if weight_decay != 0 else grad
+
+    @staticmethod
+    def _lerp_(start, end, weight, tmp):
+        """In place: ``start`` moved towards ``end`` by ``weight`` (``torch.lerp``'s formula)."""
+        np.subtract(end, start, out=tmp)
+        if weight < 0.5:
+            tmp *= weight
+            start += tmp
+        else:
+            tmp *= 1 - weight
+            np.subtract(end, tmp, out=start)
+
+    def sgd_update(self, param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
+                   maximize):
+        with np.errstate(all="ignore"):
+            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            buf = None
+            if momentum != 0:
+                if momentum_buffer is None:
+                    buf = np.array(g, copy=True, order="C")
+                else:
+                    buf = momentum_buffer
+                    buf *= momentum
+                    buf += g * (1 - dampening) if dampening != 0 else g
+                g = g + buf * momentum if nesterov else buf
+            param += g * -lr
+            return buf
+
+    def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
+                    weight_decay, decoupled_weight_decay, step_size, bias_correction2_sqrt, maximize):
+        with np.errstate(all="ignore"):
+            if weight_decay != 0 and decoupled_weight_decay:
+                param *= 1 - lr * weight_decay
+                weight_decay = 0.0
+            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            tmp = np.empty_like(exp_avg)
+            self._lerp_(exp_avg, g, 1 - beta1, tmp)
+            exp_avg_sq *= beta2
+            np.multiply(g, 1 - beta2, out=tmp)
+            tmp *= g
+            exp_avg_sq += tmp
+            second = exp_avg_sq
+            if max_exp_avg_sq is not None:
+                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                second = max_exp_avg_sq
+            np.sqrt(second, out=tmp)
+            tmp /= bias_correction2_sqrt
+            tmp += eps
+            np.divide(np.multiply(exp_avg, -step_size), tmp, out=tmp)
+            param += tmp
+
+    def rmsprop_update(self, param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps,
+                       weight_decay, momentum, maximize):
+        with np.errstate(all="ignore"):
+            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            tmp = np.empty_like(square_avg)
+            square_avg *= alpha
+            np.multiply(g, 1 - alpha, out=tmp)
+            tmp *= g
+            square_avg += tmp
+            if grad_avg is not None:
+                self._lerp_(grad_avg, g, 1 - alpha, tmp)
+                np.multiply(grad_avg, grad_avg, out=tmp)
+                np.subtract(square_avg, tmp, out=tmp)
+                np.sqrt(tmp, out=tmp)
+            else:
+                np.sqrt(square_avg, out=tmp)
+            tmp += eps
+            if momentum > 0 and momentum_buffer is not None:
+                momentum_buffer *= momentum
+                np.divide(g, tmp, out=tmp)
+                momentum_buffer += tmp
+                np.multiply(momentum_buffer, -lr, out=tmp)
+            else:
+                np.divide(np.multiply(g, -lr), tmp, out=tmp)
+            param += tmp
+
+    def nadam_update(self, param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay,
+                     decoupled_weight_decay, bias_correction2, grad_coef, exp_avg_coef, maximize):
+        with np.errstate(all="ignore"):
+            if weight_decay != 0 and decoupled_weight_decay:
+                param *= 1 - lr * weight_decay
+                weight_decay = 0.0
+            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            tmp = np.empty_like(exp_avg)
+            self._lerp_(exp_avg, g, 1 - beta1, tmp)
+            exp_avg_sq *= beta2
+            np.multiply(g, 1 - beta2, out=tmp)
+            tmp *= g
+            exp_avg_sq += tmp
+            denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(exp_avg_sq))
+            np.sqrt(denom, out=denom)
+            denom += eps
+            np.multiply(g, grad_coef, out=tmp)
+            tmp /= denom
+            param += tmp
+            np.multiply(exp_avg, exp_avg_coef, out=tmp)
+            tmp /= denom
+            param += tmp
+
+    def adagrad_update(self, param, grad, state_sum, *, clr, eps, weight_decay, maximize):
+        with np.errstate(all="ignore"):
+            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            tmp = np.multiply(g, g, out=np.empty_like(state_sum))
+            state_sum += tmp
+            np.sqrt(state_sum, out=tmp)
+            tmp += eps
+            np.divide(np.multiply(g, -clr), tmp, out=tmp)
+            param += tmp
+
+    # ==== convolution and pooling: optional fast paths (begin) ==========================
+    # Whole-array NumPy: im2col as one strided copy and one large GEMM per batch chunk,
+    # col2im and pooling as one strided operation per kernel offset (never per pixel).
+    # Convolutions whose input has few channels (C*kh*kw <= 32: first layers) keep NCHW:
+    # columns (N, C*kh*kw, oh*ow) and a batched GEMM write the output in place. The others
+    # go channels-last: the input is copied once to NHWC, so every im2col row is a run of
+    # kw*C contiguous values, rows are output positions, and (O, kh*kw*C) @ (kh*kw*C, N*oh*ow)
+    # is one large GEMM whose (O, N, oh*ow) result is copied to NCHW while the bias is added.
+    _conv_chunk = 1 << 24  # most im2col elements per batch chunk (64 MiB in float32)
+
+    @staticmethod
+    def _np_pad(x, top, bottom, left, right, value, channels_last=False):
+        """NCHW ``x`` padded with ``value``; NHWC (a copy) when ``channels_last``."""
+        n, c, h, w = x.shape
+        if channels_last:
+            out = np.empty((n, h + top + bottom, w + left + right, c), x.dtype)
+            inner = out[:, top:top + h, left:left + w, :]
+            src = x.transpose(0, 2, 3, 1)
+        else:
+            if not (top or bottom or left or right):
+                return x
+            out = np.empty((n, c, h + top + bottom, w + left + right), x.dtype)
+            inner = out[:, :, top:top + h, left:left + w]
+            src = x
+        if top or bottom or left or right:
+            out.fill(value)
+        np.copyto(inner, src)
+        return out
+
+    def _conv_nchw(self, c, kh, kw, stride, padding, groups):
+        """Whether to run a convolution in NCHW (few input channels, or a plain 1x1)."""
+        if groups != 1:
+            return False
+        plain_1x1 = kh == kw == 1 and tuple(stride) == (1, 1) and not any(padding[0]) and not any(padding[1])
+        return c * kh * kw <= 32 or plain_1x1
+
+    def _conv_geometry(self, x_shape, w_shape, stride, padding, dilation):
+        h, w = x_shape[2], x_shape[3]
+        kh, kw = w_shape[2], w_shape[3]
+        oh = self.conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+        ow = self.conv_output_size(w, kw, stride[1], padding[1], dilation[1])
+        return oh, ow
+
+    def _conv_windows(self, xp, kh, kw, oh, ow, stride, dilation, channels_last):
+        """Strided view of the windows: (N, C, kh, kw, oh, ow), or (N, oh, ow, kh, kw, C) channels-last."""
+        if channels_last:
+            n, _, _, c = xp.shape
+            s_n, s_h, s_w, s_c = xp.strides
+            return as_strided(xp, (n, oh, ow, kh, kw, c), (s_n, s_h * stride[0], s_w * stride[1],
+                                                            s_h * dilation[0], s_w * dilation[1], s_c),
+                              writeable=False)
+        n, c = xp.shape[:2]
+        s_n, s_c, s_h, s_w = xp.strides
+        return as_strided(xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dilation[0], s_w * dilation[1],
+                                                        s_h * stride[0], s_w * stride[1]), writeable=False)
+
+    def _batch_chunks(self, n, per_sample):
+        step = max(1, self._conv_chunk // max(per_sample, 1))
+        return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+    def _nhwc_cols(self, win, n0, n1, groups):
+        """Columns (G, nb*oh*ow, kh*kw*Cg) of batch rows ``n0:n1`` from a channels-last window view."""
+        nb, oh, ow, kh, kw, c = (n1 - n0,) + win.shape[1:]
+        part = win[n0:n1]
+        if groups == 1:
+            return np.ascontiguousarray(part).reshape(1, nb * oh * ow, kh * kw * c)
+        part = part.reshape(nb, oh, ow, kh, kw, groups, c // groups).transpose(5, 0, 1, 2, 3, 4, 6)
+        return np.ascontiguousarray(part).reshape(groups, nb * oh * ow, kh * kw * (c // groups))
+
+    @staticmethod
+    def _grad_rows_nhwc(grad, groups):
+        """``grad`` (N, O, oh, ow) as contiguous rows (G, N*oh*ow, O/G)."""
+        n, o, oh, ow = grad.shape
+        g = grad.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2)
+        return np.ascontiguousarray(g).reshape(groups, n * oh * ow, o // groups)
+
+    def conv2d_forward(self, x, w, bias, stride, padding, dilation, groups):
+        n, c = x.shape[:2]
+        o, cg, kh, kw = w.shape
+        oh, ow = self._conv_geometry(x.shape, w.shape, stride, padding, dilation)
+        (top, bottom), (left, right) = padding
+        if self._conv_nchw(c, kh, kw, stride, padding, groups):
+            k, length = c * kh * kw, oh * ow
+            win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
+                                     dilation, False)
+            out = np.empty((n, o, length), x.dtype)
+            wm = w.reshape(o, k)
+            if bias is not None:  # a row of ones in the columns adds the bias inside the GEMM, saving a pass
+                wm = np.concatenate([wm, bias.reshape(o, 1)], axis=1)
+            for n0, n1 in self._batch_chunks(n, k * length):
+                if bias is None:
+                    cols = np.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
+                else:
+                    cols = np.empty((n1 - n0, k + 1, length), x.dtype)
+                    cols[:, k] = 1
+                    np.copyto(cols[:, :k].reshape(win[n0:n1].shape), win[n0:n1])
+                np.matmul(wm, cols, out=out[n0:n1])
+            return out.reshape(n, o, oh, ow)
+        og = o // groups
+        win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
+                                 stride, dilation, True)
+        wm = np.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2)).reshape(
+            groups, og, kh * kw * cg)
+        out = np.empty((n, groups, og, oh, ow), x.dtype)
+        b = None if bias is None else bias.reshape(groups, og, 1, 1)
+        for n0, n1 in self._batch_chunks(n, oh * ow * kh * kw * c):
+            # (O/G, K) @ (K, nb*oh*ow): OpenBLAS runs this orientation ~10% faster, and its (O, N, oh*ow)
+            # result reaches NCHW by copying whole rows of oh*ow values.
+            res = np.matmul(wm, self._nhwc_cols(win, n0, n1, groups).transpose(0, 2, 1))  # (G, O/G, nb*oh*ow)
+            src = res.reshape(groups, og, n1 - n0, oh, ow).transpose(2, 0, 1, 3, 4)
+            if b is None:
+                np.copyto(out[n0:n1], src)
+            else:
+                np.add(src, b, out=out[n0:n1])
+        return out.reshape(n, o, oh, ow)
+
+    def conv2d_backward_input(self, grad, w, input_shape, stride, padding, dilation, groups):
+        n, c, h, wd = input_shape
+        o, cg, kh, kw = w.shape
+        oh, ow = grad.shape[2], grad.shape[3]
+        (top, bottom), (left, right) = padding
+        rows = [self._window_slice(i * dilation[0], stride[0], oh) for i in range(kh)]
+        cols = [self._window_slice(j * dilation[1], stride[1], ow) for j in range(kw)]
+        if self._conv_nchw(c, kh, kw, stride, padding, groups):
+            k, length = c * kh * kw, oh * ow
+            gxp = np.zeros((n, c, h + top + bottom, wd + left + right), grad.dtype)
+            wt = w.reshape(o, k).T
+            g = grad.reshape(n, o, length)
+            for n0, n1 in self._batch_chunks(n, k * length):
+                gc = np.matmul(wt, g[n0:n1]).reshape(n1 - n0, c, kh, kw, oh, ow)
+                for i in range(kh):
+                    for j in range(kw):
+                        gxp[n0:n1, :, rows[i], cols[j]] += gc[:, :, i, j]
+            if top or bottom or left or right:
+                return np.ascontiguousarray(gxp[:, :, top:top + h, left:left + wd])
+            return gxp
+        og = o // groups
+        gr = self._grad_rows_nhwc(grad, groups)  # (G, N*oh*ow, O/G)
+        wk = np.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 1, 2)).reshape(
+            groups, kh * kw, og, cg)
+        gxh = np.zeros((n, h + top + bottom, wd + left + right, groups, cg), grad.dtype)
+        length = oh * ow
+        for n0, n1 in self._batch_chunks(n, length * kh * kw * c):
+            gc = np.matmul(gr[:, None, n0 * length:n1 * length], wk)  # (G, kh*kw, nb*oh*ow, Cg)
+            for i in range(kh):
+                for j in range(kw):
+                    piece = gc[:, i * kw + j].reshape(groups, n1 - n0, oh, ow, cg).transpose(1, 2, 3, 0, 4)
+                    gxh[n0:n1, rows[i], cols[j]] += piece
+        gxh = gxh.reshape(n, h + top + bottom, wd + left + right, c)[:, top:top + h, left:left + wd]
+        return np.ascontiguousarray(gxh.transpose(0, 3, 1, 2))
+
+    def conv2d_backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups):
+        n, c = x.shape[:2]
+        o, cg, kh, kw = weight_shape
+        oh, ow = grad.shape[2], grad.shape[3]
+        (top, bottom), (left, right) = padding
+        length = oh * ow
+        if self._conv_nchw(c, kh, kw, stride, padding, groups):
+            k = c * kh * kw
+            win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
+                                     dilation, False)
+            g = grad.reshape(n, o, length)
+            gw = np.zeros((o, k), grad.dtype)
+            for n0, n1 in self._batch_chunks(n, max(k, o) * length):
+                part = np.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
+                gw += np.matmul(g[n0:n1], part.transpose(0, 2, 1)).sum(axis=0)
+            return gw.reshape(o, cg, kh, kw)
+        og = o // groups
+        win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
+                                 stride, dilation, True)
+        gr = self._grad_rows_nhwc(grad, groups)
+        gw = np.zeros((groups, og, kh * kw * cg), grad.dtype)
+        for n0, n1 in self._batch_chunks(n, length * kh * kw * c):
+            part = self._nhwc_cols(win, n0, n1, groups)  # (G, nb*oh*ow, kh*kw*Cg)
+            gw += np.matmul(gr[:, n0 * length:n1 * length].transpose(0, 2, 1), part)
+        gw = gw.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3)
+        return np.ascontiguousarray(gw).reshape(o, cg, kh, kw)
+
+    def _np_pool_setup(self, x, kernel_size, stride, padding, dilation, ceil_mode, value):
+        """Padded input, output size and the kernel-offset slices of a pooling."""
+        n, c, h, w = x.shape
+        oh = self.pool_output_size(h, kernel_size[0], stride[0], padding[0], dilation[0], ceil_mode)
+        ow = self.pool_output_size(w, kernel_size[1], stride[1], padding[1], dilation[1], ceil_mode)
+        (top, bottom) = self.pool_padding(h, kernel_size[0], stride[0], padding[0], dilation[0], oh)
+        (left, right) = self.pool_padding(w, kernel_size[1], stride[1], padding[1], dilation[1], ow)
+        xp = self._np_pad(x, top, bottom, left, right, value)
+        keys = [(Ellipsis, self._window_slice(i * dilation[0], stride[0], oh),
+                 self._window_slice(j * dilation[1], stride[1], ow))
+                for i in range(kernel_size[0]) for j in range(kernel_size[1])]
+        return xp, (oh, ow), ((top, bottom), (left, right)), keys
+
+    @staticmethod
+    def _np_crop(xp, pads, shape):
+        (top, _), (left, _) = pads
+        if xp.shape == tuple(shape):
+            return xp
+        return np.ascontiguousarray(xp[:, :, top:top + shape[2], left:left + shape[3]])
+
+    @staticmethod
+    def _overlapping(kernel_size, stride, dilation):
+        return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel_size, stride, dilation))
+
+    def max_pool2d_forward(self, x, kernel_size, stride, padding, dilation, ceil_mode):
+        xp, _, _, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        if len(keys) == 1:
+            return np.array(xp[keys[0]], copy=True)
+        out = np.maximum(xp[keys[0]], xp[keys[1]])
+        for key in keys[2:]:
+            np.maximum(out, xp[key], out=out)
+        return out
+
+    def _np_max_masks(self, xp, out, keys):
+        """For each kernel offset, where it holds its window's first maximum (the first NaN for NaN)."""
+        nan = np.isnan(out)
+        has_nan = bool(nan.any())
+        free = None
+        for k, key in enumerate(keys):
+            m = np.equal(xp[key], out)
+            if has_nan:
+                m |= np.isnan(xp[key]) & nan
+            if free is None:
+                if len(keys) > 1:
+                    free = np.logical_not(m)
+            else:
+                m &= free
+                if k < len(keys) - 1:
+                    free ^= m
+            yield key, m
+
+    def max_pool2d_backward(self, grad, x, out, kernel_size, stride, padding, dilation, ceil_mode):
+        xp, _, pads, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        gxp = np.zeros(xp.shape, grad.dtype)
+        overlap = self._overlapping(kernel_size, stride, dilation)
+        for key, m in self._np_max_masks(xp, out, keys):
+            if overlap:
+                gxp[key] += grad * m
+            else:  # each position is in one window at most: write, don't add (copyto with where= is slow)
+                np.multiply(grad, m, out=gxp[key])
+        return self._np_crop(gxp, pads, x.shape)
+
+    def max_pool2d_indices(self, x, out, kernel_size, stride, padding, dilation, ceil_mode):
+        xp, (oh, ow), _, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        width = x.shape[3]
+        index = np.zeros(out.shape, np.int64)
+        shifts = [i * dilation[0] * width + j * dilation[1] for i in range(kernel_size[0])
+                  for j in range(kernel_size[1])]
+        for shift, (_, m) in zip(shifts, self._np_max_masks(xp, out, keys)):
+            if shift:
+                index += m * np.int64(shift)
+        rows = np.arange(oh, dtype=np.int64) * stride[0] - padding[0]
+        cols = np.arange(ow, dtype=np.int64) * stride[1] - padding[1]
+        index += rows[:, None] * width + cols
+        return index
+
+    def _np_avg_divisor(self, dtype, hw, out_hw, kernel_size, stride, padding, count_include_pad,
+                        divisor_override):
+        if divisor_override:
+            return float(divisor_override)
+        ch, cw = (self.avg_pool_counts(hw[a], kernel_size[a], stride[a], padding[a], out_hw[a], count_include_pad)
+                  for a in (0, 1))
+        if len(set(ch)) <= 1 and len(set(cw)) <= 1:
+            return float(ch[0] * cw[0]) if ch and cw else 1.0
+        return np.outer(ch, cw).astype(dtype)
+
+    def avg_pool2d_forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        xp, out_hw, _, keys = self._np_pool_setup(x, kernel_size, stride, padding, (1, 1), ceil_mode, 0)
+        out = np.array(xp[keys[0]], copy=True)
+        for key in keys[1:]:
+            out += xp[key]
+        out /= self._np_avg_divisor(x.dtype, x.shape[2:], out_hw, kernel_size, stride, padding, count_include_pad,
+                                    divisor_override)
+        return out
+
+    def avg_pool2d_backward(self, grad, input_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                            divisor_override):
+        n, c, h, w = input_shape
+        oh, ow = grad.shape[2], grad.shape[3]
+        (top, bottom) = self.pool_padding(h, kernel_size[0], stride[0], padding[0], 1, oh)
+        (left, right) = self.pool_padding(w, kernel_size[1], stride[1], padding[1], 1, ow)
+        g = grad / self._np_avg_divisor(grad.dtype, (h, w), (oh, ow), kernel_size, stride, padding,
+                                        count_include_pad, divisor_override)
+        gxp = np.zeros((n, c, h + top + bottom, w + left + right), grad.dtype)
+        overlap = self._overlapping(kernel_size, stride, (1, 1))
+        for i in range(kernel_size[0]):
+            for j in range(kernel_size[1]):
+                key = (Ellipsis, self._window_slice(i, stride[0], oh), self._window_slice(j, stride[1], ow))
+                if overlap:
+                    gxp[key] += g
+                else:
+                    gxp[key] = g
+        return self._np_crop(gxp, ((top, bottom), (left, right)), input_shape)
+    # ==== convolution and pooling: optional fast paths (end) ============================
+
 
 def factory() -> NumpyBackend:
     """Entry point of the ``numpy`` backend."""
     return NumpyBackend()
+
