@@ -281,6 +281,8 @@ def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
         raise ValueError(f"pad: padding {pad} must have an even length of at most 2 * {x.ndim} entries")
     if any(p < 0 for p in pad):
         raise ValueError(f"pad: negative padding {pad} is not supported")
+    if not any(pad):
+        return clone(x)
     pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)][::-1]
     widths = ((0, 0),) * (x.ndim - len(pairs)) + tuple(pairs)
     return Pad.apply(x, widths, value)
