@@ -106,6 +106,7 @@ from .random import (
     randperm,
     seed,
 )
+from .summary import summary  # the function shadows its module name on the package
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001  (torch.bool)
@@ -118,7 +119,7 @@ __version__ = "0.1.0"
 
 # Submodules and names from them load on first use, so `import minitorch` stays light.
 _LAZY_MODULES = {"nn", "optim", "data", "graph", "testing", "train"}
-_LAZY_NAMES = {"save": "serialization", "load": "serialization", "summary": "summary"}
+_LAZY_NAMES = {"save": "serialization", "load": "serialization"}
 
 
 def __getattr__(name: str) -> object:
@@ -127,9 +128,7 @@ def __getattr__(name: str) -> object:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
-        globals()[name] = value  # importing minitorch.summary set the attribute to the module; the function wins
-        return value
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
 
 
@@ -144,6 +143,6 @@ __all__ = [
     "ones_like", "pad", "permute", "pow", "prod", "promote_types", "rand", "rand_like", "randint",
     "randint_like", "randn", "randn_like", "randperm", "reciprocal", "relu", "reshape", "result_type",
     "seed", "set_default_backend", "set_default_dtype", "set_grad_enabled", "sigmoid", "sign", "sin",
-    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "transpose",
+    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "summary", "tanh", "tensor", "transpose",
     "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]
