@@ -422,16 +422,28 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
+    def _float_dtype_for_sampling(self, method: str) -> type:
+        if not self.dtype.is_floating_point:
+            raise TypeError(f"{method} needs a floating point tensor, got {self.dtype}")
+        return self.dtype.numpy.type
+
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with samples from U(a, b), drawn on the host from the seeded generator."""
         from .random import _host_generator
 
-        values = _host_generator(generator).uniform(a, b, self.shape).astype(self.dtype.numpy)
+        values = _host_generator(generator).random(self.shape, dtype=self._float_dtype_for_sampling("uniform_"))
+        values *= b - a
+        values += a
         return self._assign(self._backend.from_numpy(values))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with samples from N(mean, std**2), drawn on the host from the seeded generator."""
         from .random import _host_generator
 
-        values = _host_generator(generator).normal(mean, std, self.shape).astype(self.dtype.numpy)
+        values = _host_generator(generator).standard_normal(self.shape,
+                                                            dtype=self._float_dtype_for_sampling("normal_"))
+        values *= std
+        values += mean
         return self._assign(self._backend.from_numpy(values))
 
     # ---- methods delegating to minitorch.functions ---------------------------------

@@ -160,8 +160,12 @@ def test_layer_init_matches_torch_formula_draw_by_draw():
     layer = nn.Linear(3, 2)
     g = np.random.default_rng(5)
     bound = math.sqrt(3.0) * init.calculate_gain("leaky_relu", math.sqrt(5)) / math.sqrt(3)
-    np.testing.assert_allclose(_np(layer.weight), g.uniform(-bound, bound, (2, 3)).astype(np.float32))
-    np.testing.assert_allclose(_np(layer.bias), g.uniform(-1 / math.sqrt(3), 1 / math.sqrt(3), (2,)).astype(np.float32))
+
+    def uniform(low: float, high: float, shape: tuple[int, ...]) -> np.ndarray:  # float32 draws, as uniform_ makes
+        return g.random(shape, dtype=np.float32) * np.float32(high - low) + np.float32(low)
+
+    np.testing.assert_allclose(_np(layer.weight), uniform(-bound, bound, (2, 3)), rtol=1e-6)
+    np.testing.assert_allclose(_np(layer.bias), uniform(-1 / math.sqrt(3), 1 / math.sqrt(3), (2,)), rtol=1e-6)
 
 
 def test_batchnorm_init_and_reset():

@@ -170,6 +170,26 @@ class NumpyBackend(Backend):
             tmp *= 1 - weight
             np.subtract(end, tmp, out=start)
 
+    @staticmethod
+    def _ema_square_(avg, g, decay, tmp):
+        """In place: ``avg = decay * avg + (1 - decay) * g * g`` (Adam's second moment, RMSprop's mean square)."""
+        avg *= decay
+        np.multiply(g, 1 - decay, out=tmp)
+        tmp *= g
+        avg += tmp
+
+    def _adam_moments(self, param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                      decoupled_weight_decay, maximize):
+        """Shared start of Adam, AdamW and NAdam: weight decay, then both moments; returns (g, scratch)."""
+        if weight_decay != 0 and decoupled_weight_decay:
+            param *= 1 - lr * weight_decay
+            weight_decay = 0.0
+        g = self._np_effective_grad(param, grad, weight_decay, maximize)
+        tmp = np.empty_like(exp_avg)
+        self._lerp_(exp_avg, g, 1 - beta1, tmp)
+        self._ema_square_(exp_avg_sq, g, beta2, tmp)
+        return g, tmp
+
     def sgd_update(self, param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
                    maximize):
         with np.errstate(all="ignore"):
@@ -189,16 +209,8 @@ class NumpyBackend(Backend):
     def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
                     weight_decay, decoupled_weight_decay, step_size, bias_correction2_sqrt, maximize):
         with np.errstate(all="ignore"):
-            if weight_decay != 0 and decoupled_weight_decay:
-                param *= 1 - lr * weight_decay
-                weight_decay = 0.0
-            g = self._np_effective_grad(param, grad, weight_decay, maximize)
-            tmp = np.empty_like(exp_avg)
-            self._lerp_(exp_avg, g, 1 - beta1, tmp)
-            exp_avg_sq *= beta2
-            np.multiply(g, 1 - beta2, out=tmp)
-            tmp *= g
-            exp_avg_sq += tmp
+            g, tmp = self._adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                                        decoupled_weight_decay, maximize)
             second = exp_avg_sq
             if max_exp_avg_sq is not None:
                 np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
@@ -214,10 +226,7 @@ class NumpyBackend(Backend):
         with np.errstate(all="ignore"):
             g = self._np_effective_grad(param, grad, weight_decay, maximize)
             tmp = np.empty_like(square_avg)
-            square_avg *= alpha
-            np.multiply(g, 1 - alpha, out=tmp)
-            tmp *= g
-            square_avg += tmp
+            self._ema_square_(square_avg, g, alpha, tmp)
             if grad_avg is not None:
                 self._lerp_(grad_avg, g, 1 - alpha, tmp)
                 np.multiply(grad_avg, grad_avg, out=tmp)
@@ -238,16 +247,8 @@ class NumpyBackend(Backend):
     def nadam_update(self, param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay,
                      decoupled_weight_decay, bias_correction2, grad_coef, exp_avg_coef, maximize):
         with np.errstate(all="ignore"):
-            if weight_decay != 0 and decoupled_weight_decay:
-                param *= 1 - lr * weight_decay
-                weight_decay = 0.0
-            g = self._np_effective_grad(param, grad, weight_decay, maximize)
-            tmp = np.empty_like(exp_avg)
-            self._lerp_(exp_avg, g, 1 - beta1, tmp)
-            exp_avg_sq *= beta2
-            np.multiply(g, 1 - beta2, out=tmp)
-            tmp *= g
-            exp_avg_sq += tmp
+            g, tmp = self._adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                                        decoupled_weight_decay, maximize)
             denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(exp_avg_sq))
             np.sqrt(denom, out=denom)
             denom += eps
