@@ -523,23 +523,13 @@ class NumpyBackend(Backend):
         index += rows[:, None] * width + cols
         return index
 
-    def _np_avg_divisor(self, dtype, hw, out_hw, kernel_size, stride, padding, count_include_pad,
-                        divisor_override):
-        if divisor_override:
-            return float(divisor_override)
-        ch, cw = (self.avg_pool_counts(hw[a], kernel_size[a], stride[a], padding[a], out_hw[a], count_include_pad)
-                  for a in (0, 1))
-        if len(set(ch)) <= 1 and len(set(cw)) <= 1:
-            return float(ch[0] * cw[0]) if ch and cw else 1.0
-        return np.outer(ch, cw).astype(dtype)
-
     def avg_pool2d_forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
         xp, out_hw, _, keys = self._np_pool_setup(x, kernel_size, stride, padding, (1, 1), ceil_mode, 0)
         out = np.array(xp[keys[0]], copy=True)
         for key in keys[1:]:
             out += xp[key]
-        out /= self._np_avg_divisor(x.dtype, x.shape[2:], out_hw, kernel_size, stride, padding, count_include_pad,
-                                    divisor_override)
+        out /= self._avg_pool2d_divisor(x, x.shape[2:], out_hw, kernel_size, stride, padding, count_include_pad,
+                                        divisor_override)
         return out
 
     def avg_pool2d_backward(self, grad, input_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
@@ -548,8 +538,8 @@ class NumpyBackend(Backend):
         oh, ow = grad.shape[2], grad.shape[3]
         (top, bottom) = self.pool_padding(h, kernel_size[0], stride[0], padding[0], 1, oh)
         (left, right) = self.pool_padding(w, kernel_size[1], stride[1], padding[1], 1, ow)
-        g = grad / self._np_avg_divisor(grad.dtype, (h, w), (oh, ow), kernel_size, stride, padding,
-                                        count_include_pad, divisor_override)
+        g = grad / self._avg_pool2d_divisor(grad, (h, w), (oh, ow), kernel_size, stride, padding,
+                                            count_include_pad, divisor_override)
         gxp = np.zeros((n, c, h + top + bottom, w + left + right), grad.dtype)
         overlap = self._overlapping(kernel_size, stride, (1, 1))
         for i in range(kernel_size[0]):

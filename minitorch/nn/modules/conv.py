@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ...creation import empty
 from ...tensor import Tensor
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
 from .module import Module
-from .utils import _batched_call, _check_spatial_input, _ntuple
+from .utils import _batched_call, _check_spatial_input, _ntuple, reset_weight_and_bias
 
 __all__ = ["Conv1d", "Conv2d"]
 
@@ -68,12 +66,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """Re-draw weight and bias with PyTorch's default initialisation."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def _check_input(self, input: Tensor) -> bool:
         n = self._ndim

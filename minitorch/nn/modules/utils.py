@@ -1,11 +1,22 @@
-"""Small argument helpers the layers share: int-or-tuple normalisation and unbatched inputs."""
+"""Small helpers the layers share: int-or-tuple arguments, unbatched inputs, default initialisation."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from ...tensor import Tensor
+from .. import init
+
+
+def reset_weight_and_bias(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv: ``kaiming_uniform_(a=sqrt(5))`` weight, U(+-1/sqrt(fan_in)) bias."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
 
 
 def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
