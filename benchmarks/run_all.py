@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench_mlp_overhead.py", "bench_conv.py", "bench_mnist_epoch.py"]
+BENCHMARKS = ["bench_mlp_overhead.py", "bench_conv.py", "bench_mnist_epoch.py", "bench_numba.py"]
 
 
 def main() -> int:

@@ -31,7 +31,7 @@ ENV_VAR = "MINITORCH_BACKEND"
 
 # Backends we publish ourselves: listed (as not installed) even before their plugin is.
 KNOWN_PLUGINS = {
-    "numba": "pip install 'minitorch[numba]'",
+    "numba": "pip install numba, then the plugin from a minitorch checkout: pip install ./backends/numba",
     "cupy": "pip install 'minitorch[cupy]' (CUDA 12: cupy-cuda12x, CUDA 13: cupy-cuda13x)",
 }
 # Used only when minitorch runs from a source tree without installed metadata.

@@ -1,0 +1,81 @@
+"""Elementwise kernels: ReLU (maximum with a scalar), the select of its backward, row-wise (log-)softmax."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._jit import kernel
+
+
+@kernel()
+def maximum_scalar(x, s, out):  # pragma: no cover - compiled
+    """``out = maximum(x, s)`` over flat arrays as NumPy: NaN in ``x`` propagates, ties give ``s`` (ReLU: s = 0)."""
+    for i in prange(out.size):
+        v = x[i]
+        out[i] = v if (v > s or v != v) else s
+
+
+@kernel()
+def select_scalar(cond, a, b, out):  # pragma: no cover - compiled
+    """``out = a if cond else b`` over flat arrays, ``b`` a scalar of ``out``'s dtype: one parallel pass."""
+    for i in prange(out.size):
+        out[i] = a[i] if cond[i] else b
+
+
+@kernel()
+def select_scalar_first(cond, a, b, out):  # pragma: no cover - compiled
+    """``out = a if cond else b`` over flat arrays, ``a`` a scalar of ``out``'s dtype."""
+    for i in prange(out.size):
+        out[i] = a if cond[i] else b[i]
+
+
+@kernel()
+def log_softmax_rows(x, out):  # pragma: no cover - compiled
+    """Row-wise ``x - max - log(sum(exp(x - max)))`` of a 2-D C-contiguous array."""
+    rows, cols = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for r in prange(rows):
+        m = x[r, 0]
+        for j in range(1, cols):
+            v = x[r, j]
+            if v > m or v != v:
+                m = v
+        s = zero  # accumulate in the row's dtype
+        for j in range(cols):
+            s += math.exp(x[r, j] - m)
+        ls = math.log(s)
+        for j in range(cols):
+            out[r, j] = (x[r, j] - m) - ls
+
+
+@kernel()
+def softmax_rows(x, out):  # pragma: no cover - compiled
+    """Row-wise ``exp(x - max) / sum(exp(x - max))`` of a 2-D C-contiguous array."""
+    rows, cols = x.shape
+    zero = np.zeros(1, x.dtype)[0]
+    for r in prange(rows):
+        m = x[r, 0]
+        for j in range(1, cols):
+            v = x[r, j]
+            if v > m or v != v:
+                m = v
+        s = zero
+        for j in range(cols):
+            e = math.exp(x[r, j] - m)
+            out[r, j] = e
+            s += e
+        for j in range(cols):
+            out[r, j] /= s
+
+
+def is_float_array(x: object) -> bool:
+    """Whether ``x`` is a float32/float64 ndarray (what the kernels are compiled for).
+
+    Example:
+        >>> is_float_array(np.zeros(2, np.float32)), is_float_array(np.zeros(2, np.int64))
+        (True, False)
+    """
+    return isinstance(x, np.ndarray) and x.dtype in (np.float32, np.float64)

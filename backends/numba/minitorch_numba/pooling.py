@@ -1,0 +1,91 @@
+"""Max pooling 2x2 with stride 2 (the CNN case) over NCHW planes: forward, and backward in one pass."""
+
+from __future__ import annotations
+
+from numba import prange
+
+from ._jit import kernel
+
+# Each kernel walks whole (n, c) planes, two input rows at a time: the forward reads them once
+# and writes one output row; the backward recomputes each window's first maximum and writes all
+# four gradient positions (no zero-filling pass, no masks). The parallel loop splits the N*C
+# planes, so no two threads write the same element.
+
+
+@kernel()
+def max_forward_2x2(x, out):  # pragma: no cover - compiled
+    """``out[n, c, y, x]`` = the maximum of ``x[n, c, 2y:2y+2, 2x:2x+2]``; NaN propagates."""
+    n, c = x.shape[0], x.shape[1]
+    oh, ow = out.shape[2], out.shape[3]
+    for t in prange(n * c):
+        b = t // c
+        ch = t - b * c
+        src = x[b, ch]
+        dst = out[b, ch]
+        for y in range(oh):
+            r0 = src[2 * y]
+            r1 = src[2 * y + 1]
+            d = dst[y]
+            for xo in range(ow):
+                a = r0[2 * xo]
+                v = r0[2 * xo + 1]
+                if v > a or (v != v and a == a):
+                    a = v
+                v = r1[2 * xo]
+                if v > a or (v != v and a == a):
+                    a = v
+                v = r1[2 * xo + 1]
+                if v > a or (v != v and a == a):
+                    a = v
+                d[xo] = a
+
+
+@kernel()
+def max_backward_2x2(grad, x, gx):  # pragma: no cover - compiled
+    """``gx`` (every element written): each window's gradient at its first maximum (first NaN), else 0.
+
+    Branch-free on the common path: the maximum, then one equality select per position
+    (random data makes "which of the four" unpredictable, and mispredicted branches cost 3x).
+    """
+    n, c, h, w = x.shape
+    oh, ow = grad.shape[2], grad.shape[3]
+    for t in prange(n * c):
+        b = t // c
+        ch = t - b * c
+        src = x[b, ch]
+        dst = gx[b, ch]
+        g = grad[b, ch]
+        for y in range(oh):
+            r0 = src[2 * y]
+            r1 = src[2 * y + 1]
+            d0 = dst[2 * y]
+            d1 = dst[2 * y + 1]
+            gr = g[y]
+            for xo in range(ow):
+                q = 2 * xo
+                x0 = r0[q]
+                x1 = r0[q + 1]
+                x2 = r1[q]
+                x3 = r1[q + 1]
+                a = max(max(x0, x1), max(x2, x3))
+                if a == a:
+                    h0 = x0 == a
+                    h1 = x1 == a
+                    h2 = x2 == a
+                else:  # a NaN: the first NaN takes the gradient
+                    h0 = x0 != x0
+                    h1 = x1 != x1
+                    h2 = x2 != x2
+                h1 = h1 & (not h0)  # bitwise: `and`/`or` would branch
+                h2 = h2 & (not (h0 | h1))
+                h3 = not (h0 | h1 | h2)
+                gv = gr[xo]
+                d0[q] = gv if h0 else 0.0
+                d0[q + 1] = gv if h1 else 0.0
+                d1[q] = gv if h2 else 0.0
+                d1[q + 1] = gv if h3 else 0.0
+            for q in range(2 * ow, w):  # a last column no window covers (odd width)
+                d0[q] = 0
+                d1[q] = 0
+        for r in range(2 * oh, h):  # a last row no window covers (odd height)
+            dst[r, :] = 0
