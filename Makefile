@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml tests/plugins/minitorch-tiny/pyproject.toml b
 	touch $@
 
 mnist: $(VENV)/.installed  ## the main job: train the MNIST CNN and report
-	$(PY) examples/mnist_cnn.py
+	$(PY) examples/mnist_cnn.py --download
 
 test: $(VENV)/.installed  ## every test, doctest and the lint check (the conformance suite runs for every backend)
 	$(VENV)/bin/ruff check .
