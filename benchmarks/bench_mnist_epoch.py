@@ -37,24 +37,11 @@ def torch_model() -> torch.nn.Sequential:
         nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
-def run_minitorch(model, images: np.ndarray, labels: np.ndarray, batches: int) -> float:
-    opt = mt.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-    loss_fn = mt.nn.CrossEntropyLoss()
-    x_all, y_all = mt.from_numpy(images), mt.from_numpy(labels)
-    model.train()
-    start = time.perf_counter()
-    for b in range(batches):
-        x, y = x_all[b * 64:(b + 1) * 64], y_all[b * 64:(b + 1) * 64]
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return time.perf_counter() - start
-
-
-def run_torch(model, images: np.ndarray, labels: np.ndarray, batches: int) -> float:
-    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    x_all, y_all = torch.from_numpy(images), torch.from_numpy(labels)
+def train_epoch(lib, model, images: np.ndarray, labels: np.ndarray, batches: int) -> float:
+    """Seconds to train ``batches`` batches; ``lib`` is ``minitorch`` or ``torch``: the same code runs on both."""
+    opt = lib.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    loss_fn = lib.nn.CrossEntropyLoss()
+    x_all, y_all = lib.from_numpy(images), lib.from_numpy(labels)
     model.train()
     start = time.perf_counter()
     for b in range(batches):
@@ -91,8 +78,8 @@ def main() -> None:
     theirs = torch_model()
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
 
-    t_ours = run_minitorch(ours, images, labels, batches) * full / batches
-    t_theirs = run_torch(theirs, images, labels, batches) * full / batches
+    t_ours = train_epoch(mt, ours, images, labels, batches) * full / batches
+    t_theirs = train_epoch(torch, theirs, images, labels, batches) * full / batches
     ours.eval()
     theirs.eval()
     with mt.no_grad():
