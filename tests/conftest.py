@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles sized for a 2-core CI machine, and the torch oracle."""
+"""Test settings for tests/: hypothesis profiles sized for a 2-core CI machine, and the torch oracle."""
 
 from __future__ import annotations
 
@@ -22,15 +22,3 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def torch():
     """PyTorch as an oracle; the test is skipped where it is not installed."""
     return pytest.importorskip("torch")
-
-
-@pytest.fixture(autouse=True)
-def _restore_global_state():
-    """Tests that change the default dtype or backend must not leak it to others."""
-    import minitorch as mt
-    from minitorch import backends
-
-    yield
-    mt.set_default_dtype(mt.float32)
-    backends._default_name = None
-    backends._default_stack.clear()

@@ -186,6 +186,7 @@ def set_default_backend(name: str | None) -> None:
         >>> mt.set_default_backend("numpy")
         >>> mt.zeros(2).backend
         'numpy'
+        >>> mt.set_default_backend(None)  # back to $MINITORCH_BACKEND, then numpy
     """
     global _default_name
     if name is not None:
