@@ -242,3 +242,13 @@ def test_batched_samples():
         b[3]
     with pytest.raises(ValueError, match="different lengths"):
         BatchedSamples([np.zeros(2), np.zeros(3)])
+
+
+def test_pytorch_worker_arguments_are_accepted_and_change_nothing():
+    ds = TensorDataset(mt.arange(10), mt.arange(10) * 2)
+    plain = [x.tolist() for x, _ in DataLoader(ds, batch_size=3, shuffle=True, generator=mt.Generator().manual_seed(1))]
+    ported = DataLoader(ds, batch_size=3, shuffle=True, generator=mt.Generator().manual_seed(1), num_workers=2,
+                        pin_memory=True, persistent_workers=True)
+    assert [x.tolist() for x, _ in ported] == plain
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)

@@ -115,6 +115,9 @@ class DataLoader:
         generator: the ``mt.Generator`` that draws the order (default: minitorch's default generator,
             so ``mt.manual_seed`` makes runs repeatable).
         collate_fn: combines a list of samples into a batch (default: :func:`default_collate`).
+        num_workers, pin_memory, persistent_workers: accepted so PyTorch scripts run unchanged; batches
+            are always loaded in this process (whole-batch fetching makes worker processes unnecessary),
+            and the batches are the same as PyTorch's for any value.
 
     Example:
         >>> import minitorch as mt
@@ -128,7 +131,10 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 generator: Generator | None = None, collate_fn: Callable[[Any], Any] | None = None) -> None:
+                 generator: Generator | None = None, collate_fn: Callable[[Any], Any] | None = None, *,
+                 num_workers: int = 0, pin_memory: bool = False, persistent_workers: bool = False) -> None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"num_workers should be a non-negative integer, got {num_workers!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
         if generator is not None and not isinstance(generator, Generator):
