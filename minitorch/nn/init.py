@@ -169,7 +169,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | No
     """Glorot/Xavier uniform init (Keras's ``glorot_uniform``): U(-b, b), b = gain·sqrt(6 / (fan_in + fan_out)).
 
     Args:
-        tensor: a tensor with at least 2 dimensions (out, in, *kernel).
+        tensor: a tensor with at least 2 dimensions ``(out, in, *kernel)``.
         gain: a scaling factor, e.g. ``calculate_gain('tanh')``.
         generator: the generator to draw from (the default one when omitted).
 
@@ -223,7 +223,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     Linear and Conv layers use ``a=sqrt(5)``, giving b = 1/sqrt(fan_in), as PyTorch.
 
     Args:
-        tensor: a tensor with at least 2 dimensions (out, in, *kernel).
+        tensor: a tensor with at least 2 dimensions ``(out, in, *kernel)``.
         a: the negative slope of the rectifier after this layer (for ``'leaky_relu'``).
         mode: ``'fan_in'`` (keeps the forward variance) or ``'fan_out'`` (the backward one).
         nonlinearity: ``'relu'`` or ``'leaky_relu'`` (recommended), or another name ``calculate_gain`` knows.
