@@ -28,3 +28,19 @@ def test_the_two_commands_are_make_targets():
     for command in ("make mnist", "make test"):
         assert command in text
         assert re.search(rf"^{command.split()[1]}:", makefile, re.M), f"Makefile has no target for {command!r}"
+
+
+def test_printed_summary_is_the_models_summary(capsys):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from mnist_cnn import keras_mnist_cnn
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```text\n(Model: .*?)```", text, re.S)
+    assert block, "the README shows no model summary"
+    expected = str(mt.summary(keras_mnist_cnn(), input_size=(1, 1, 28, 28), verbose=False))
+    assert block.group(1).rstrip() == expected
+    assert (ROOT / "docs/images/mnist_cnn_loss_graph.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
