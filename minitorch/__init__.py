@@ -107,7 +107,9 @@ from .random import (
     seed,
 )
 from .summary import summary  # the function shadows its module name on the package
-from .tensor import Tensor
+from .tensor import Tensor, _document_method_forms
+
+_document_method_forms()
 
 bool = bool_  # noqa: A001  (torch.bool)
 float = float32  # noqa: A001  (torch.float)

@@ -59,24 +59,30 @@ class Tensor:
     # ---- attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of every dimension, as a tuple (``torch.Size`` in PyTorch)."""
         return tuple(self._data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return len(self._data.shape)
 
     def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
         return self.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of dimension ``dim``."""
         return self.shape if dim is None else self.shape[F.normalize_dim(dim, self.ndim)]
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(np.prod(self._data.shape, dtype=np.int64))
 
     nelement = numel
 
     def element_size(self) -> int:
+        """Bytes per element of this dtype."""
         return self.dtype.itemsize
 
     @property
@@ -86,17 +92,21 @@ class Tensor:
 
     @property
     def device(self) -> str:
+        """The device of this tensor's backend, e.g. ``'cpu'``."""
         return self._backend.device
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is float32 or float64."""
         return self.dtype.is_floating_point
 
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor (only floating tensors can)."""
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        """Whether autograd records operations on this tensor (only floating tensors can)."""
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(f"only tensors of floating point dtype can require gradients, got {self.dtype}")
         if not value and self._ctx is not None:
@@ -104,15 +114,18 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor."""
         self.requires_grad = requires_grad
         return self
 
     @property
     def is_leaf(self) -> bool:
+        """Whether this tensor was made by the user rather than by a recorded operation."""
         return self._ctx is None
 
     @property
     def grad_fn(self) -> autograd.Function | None:
+        """The graph node (``Function``) that made this tensor, or None for leaves."""
         return self._ctx
 
     def retain_grad(self) -> None:
@@ -123,10 +136,12 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
+        """This tensor with its dimensions reversed."""
         return self.permute(*range(self.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:
+        """This (batch of) matrix transposed: the last two dimensions swapped."""
         return self.transpose(-2, -1)
 
     # ---- autograd ---------------------------------------------------------------
@@ -168,12 +183,14 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self) -> Number:
+        """The value of a one-element tensor as a Python number."""
         n = self.numel()
         if n != 1:
             raise RuntimeError(f"a Tensor with {n} elements cannot be converted to a Python scalar")
         return self._backend.to_numpy(self._data).reshape(-1)[0].item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
         return self._backend.to_numpy(self._data).tolist()
 
     def to(self, *args: Any, dtype: DType | None = None, backend: str | None = None,
@@ -203,21 +220,27 @@ class Tensor:
         return out
 
     def float(self) -> Tensor:
+        """This tensor as float32 (differentiably)."""
         return self.to(float32)
 
     def double(self) -> Tensor:
+        """This tensor as float64 (differentiably)."""
         return self.to(float64)
 
     def long(self) -> Tensor:
+        """This tensor as int64."""
         return self.to(int64)
 
     def bool(self) -> Tensor:
+        """This tensor as bool."""
         return self.to(bool_)
 
     def cpu(self) -> Tensor:
+        """This tensor on a CPU backend (itself when it already is; else moved to numpy)."""
         return self if self.device == "cpu" else self.to("numpy")
 
     def cuda(self) -> Tensor:
+        """This tensor on the ``cupy`` GPU backend."""
         return self.to("cupy")
 
     def contiguous(self) -> Tensor:
@@ -383,36 +406,44 @@ class Tensor:
         return self._assign(result.to(self.dtype)._data)
 
     def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values (broadcast and converted) into this tensor, in place."""
         src = F.as_tensor_like(src, self)
         return self._assign(F.broadcast_to(src.to(self.dtype, backend=self.backend), self.shape)._data)
 
     def fill_(self, value: Number) -> Tensor:
+        """Set every element to ``value``, in place."""
         return self._assign(self._backend.full(self.shape, value, self.dtype.name))
 
     def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
         return self.fill_(0)
 
     def add_(self, other: Any, alpha: Number = 1) -> Tensor:
+        """In place: ``self += alpha * other``."""
         F.check_inplace(self)  # before no_grad hides the check
         with autograd.no_grad():
             return self._inplace(self + (other * alpha if alpha != 1 else other))
 
     def sub_(self, other: Any, alpha: Number = 1) -> Tensor:
+        """In place: ``self -= alpha * other``."""
         F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self - (other * alpha if alpha != 1 else other))
 
     def mul_(self, other: Any) -> Tensor:
+        """In place: ``self *= other``."""
         F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self * other)
 
     def div_(self, other: Any) -> Tensor:
+        """In place: ``self /= other``."""
         F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self / other)
 
     def clamp_(self, min: Number | None = None, max: Number | None = None) -> Tensor:
+        """In place: limit the values to ``[min, max]``."""
         F.check_inplace(self)
         with autograd.no_grad():
             return self._inplace(self.clamp(min, max))
@@ -466,6 +497,7 @@ class Tensor:
         return F.reciprocal(self)
 
     def square(self) -> Tensor:
+        """Elementwise ``self * self``."""
         return F.mul(self, self)
 
     def sin(self) -> Tensor:
@@ -559,6 +591,7 @@ class Tensor:
     view = reshape
 
     def view_as(self, other: Tensor) -> Tensor:
+        """``reshape`` to ``other``'s shape."""
         return F.reshape(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -577,6 +610,7 @@ class Tensor:
         return F.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
+        """The transpose of a tensor with at most 2 dimensions."""
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
         return self.T
@@ -585,6 +619,7 @@ class Tensor:
         return F.expand(self, F.size_args(sizes))
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """``expand`` to ``other``'s shape."""
         return F.expand(self, other.shape)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
@@ -594,7 +629,23 @@ class Tensor:
         return F.chunk(self, chunks, dim)
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        """``value`` where ``mask`` is true, this tensor elsewhere (not in place)."""
         return F.where(mask, value, self)
 
 
 from . import functions as F  # noqa: E402  (functions import Tensor)
+
+
+def _document_method_forms() -> None:
+    """Methods that wrap the function of the same name take its summary and point to it, as PyTorch's do.
+
+    Called by ``minitorch/__init__`` once ``functions`` has finished importing.
+    """
+    import inspect
+
+    for name, method in vars(Tensor).items():
+        function = getattr(F, name, None)
+        if callable(method) and method.__doc__ is None and inspect.isfunction(function) and function.__doc__:
+            summary = inspect.getdoc(function).split("\n\n")[0]
+            method.__doc__ = (f"{summary}\n\nMethod form of ``minitorch.{name}``: "
+                              f"``t.{name}(...)`` is ``mt.{name}(t, ...)``.")
