@@ -174,11 +174,13 @@ class Function:
         raise NotImplementedError
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` for ``backward`` (read them back with ``ctx.saved_tensors``)."""
         self._saved = tensors
         self._saved_versions = tuple(getattr(t, "_version", None) for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``; an error if the graph was freed or they changed in place."""
         if self._freed:
             raise RuntimeError(_FREED)
         for t, version in zip(self._saved, self._saved_versions):
@@ -222,6 +224,7 @@ class Function:
         self._freed = True
 
     def name(self) -> str:
+        """The operation's name, e.g. ``'Mul'``."""
         return type(self).__name__
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ class DType:
 
     @property
     def is_floating_point(self) -> bool:
+        """Whether this is a floating point dtype (float32 or float64)."""
         return self.category == _FLOAT
 
     def __repr__(self) -> str:

@@ -30,6 +30,7 @@ class Generator:
         self._rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Restart this generator from ``seed``; returns the generator, so calls chain."""
         self._seed = int(seed)
         self._rng = np.random.default_rng(self._seed)
         return self
@@ -39,12 +40,15 @@ class Generator:
         return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))._seed
 
     def initial_seed(self) -> int:
+        """The seed this generator was last started from."""
         return self._seed
 
     def get_state(self) -> dict:
+        """The generator's state (a dict), to restore later with ``set_state``."""
         return self._rng.bit_generator.state
 
     def set_state(self, state: dict) -> Generator:
+        """Restore a state from ``get_state``; returns the generator."""
         self._rng.bit_generator.state = state
         return self
 

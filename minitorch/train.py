@@ -53,6 +53,7 @@ class History:
     epoch: list[int] = field(default_factory=list)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record one epoch's logged values."""
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
@@ -66,15 +67,20 @@ class Callback:
 
     trainer: _Trainer
 
-    def on_train_begin(self) -> None: ...
+    def on_train_begin(self) -> None:
+        """Called once before the first epoch."""
 
-    def on_train_end(self) -> None: ...
+    def on_train_end(self) -> None:
+        """Called once after the last epoch."""
 
-    def on_epoch_begin(self, epoch: int) -> None: ...
+    def on_epoch_begin(self, epoch: int) -> None:
+        """Called before each epoch (counted from 0)."""
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        """Called after each epoch with its averaged ``logs`` (``loss``, metrics, ``val_*``); may add keys."""
 
-    def on_batch_end(self, batch: int, logs: dict[str, float]) -> None: ...
+    def on_batch_end(self, batch: int, logs: dict[str, float]) -> None:
+        """Called after each training batch with the running averages so far."""
 
 
 class _Monitor(Callback):
