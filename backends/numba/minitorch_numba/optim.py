@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from numba import prange
+from numba import njit, prange
 
 from ._jit import kernel
 
@@ -13,23 +13,33 @@ from ._jit import kernel
 # follow the NumPy backend's order of operations (PyTorch's ``torch.lerp`` for the moments).
 
 
+@njit(inline="always", cache=True)
+def _adam_moments(p, raw_grad, m, v, w, w_c, beta2, beta2_c, weight_decay, decoupled, decay,
+                  maximize):  # pragma: no cover - compiled
+    """The start Adam, AdamW and NAdam share, for one element: weight decay, then both moments.
+
+    Returns the decayed parameter, the effective gradient and the new first and second moments.
+    """
+    if weight_decay != 0 and decoupled:
+        p *= decay
+    g = -raw_grad if maximize else raw_grad
+    if weight_decay != 0 and not decoupled:
+        g = g + p * weight_decay
+    d = g - m
+    m = m + d * w if w < 0.5 else g - d * w_c
+    v = v * beta2 + g * beta2_c * g
+    return p, g, m, v
+
+
 @kernel()
 def adam(param, grad, exp_avg, exp_avg_sq, max_sq, w, w_c, beta2, beta2_c, eps, weight_decay, decoupled, decay,
          step_size, bc2_sqrt, maximize):  # pragma: no cover - compiled
     """Adam/AdamW, AMSGrad when ``max_sq`` is not empty; ``w = 1 - beta1``, ``*_c = 1 - *``, ``decay = 1 - lr*wd``."""
     amsgrad = max_sq.size > 0
     for i in prange(param.size):
-        p = param[i]
-        if weight_decay != 0 and decoupled:
-            p *= decay
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0 and not decoupled:
-            g = g + p * weight_decay
-        m = exp_avg[i]
-        d = g - m
-        m = m + d * w if w < 0.5 else g - d * w_c
+        p, g, m, v = _adam_moments(param[i], grad[i], exp_avg[i], exp_avg_sq[i], w, w_c, beta2, beta2_c,
+                                   weight_decay, decoupled, decay, maximize)
         exp_avg[i] = m
-        v = exp_avg_sq[i] * beta2 + g * beta2_c * g
         exp_avg_sq[i] = v
         if amsgrad:
             mx = max_sq[i]
@@ -74,17 +84,9 @@ def nadam(param, grad, exp_avg, exp_avg_sq, w, w_c, beta2, beta2_c, eps, weight_
           bias_correction2, grad_coef, exp_avg_coef, maximize):  # pragma: no cover - compiled
     """NAdam: ``param += grad_coef * g / denom + exp_avg_coef * exp_avg / denom``."""
     for i in prange(param.size):
-        p = param[i]
-        if weight_decay != 0 and decoupled:
-            p *= decay
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0 and not decoupled:
-            g = g + p * weight_decay
-        m = exp_avg[i]
-        d = g - m
-        m = m + d * w if w < 0.5 else g - d * w_c
+        p, g, m, v = _adam_moments(param[i], grad[i], exp_avg[i], exp_avg_sq[i], w, w_c, beta2, beta2_c,
+                                   weight_decay, decoupled, decay, maximize)
         exp_avg[i] = m
-        v = exp_avg_sq[i] * beta2 + g * beta2_c * g
         exp_avg_sq[i] = v
         denom = math.sqrt(v / bias_correction2) + eps
         p = p + (g * grad_coef) / denom
