@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 
-from .contract import CONTRACT_VERSION, Backend
+from .contract import CONTRACT_VERSION, Backend, DeferredChecks
 
 __all__ = [
     "Backend",
     "BackendStatus",
     "BackendUnavailableError",
+    "DeferredChecks",
     "available",
     "default_backend",
     "get_backend",

@@ -18,7 +18,7 @@ Conventions every method follows:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 CONTRACT_VERSION = 1
@@ -144,6 +144,22 @@ class Backend:
     def contiguous(self, x: Array) -> Array:
         """``x`` itself when already contiguous, else a contiguous copy."""
         return self.copy(x)
+
+    # ---- host synchronisation (optional) ------------------------------------------
+    # A backend whose work runs asynchronously (a GPU) crosses to the host only in ``to_numpy``;
+    # these let the core validate data without forcing such a crossing in every call.
+    def raise_if(self, flag: Array, make_error: Callable[[], Exception]) -> None:
+        """Raise ``make_error()`` if the 0-d bool array ``flag`` is True.
+
+        Checked now by default. An asynchronous backend may instead remember the check and
+        raise at its next ``to_numpy`` or ``synchronize`` (as CUDA reports a failed device
+        assertion at the next synchronisation), so a training step never waits for the device.
+        """
+        if bool(self.to_numpy(flag)):
+            raise make_error()
+
+    def synchronize(self) -> None:
+        """Wait until all queued work has finished (for timing); raises any deferred ``raise_if`` error."""
 
     # ---- optional fast paths (generic versions built from the primitives) --------
     def sigmoid(self, x: Array) -> Array:
@@ -574,3 +590,55 @@ class Backend:
                 self.index_add(gxp, key, g)
         return self._crop_spatial(gxp, pads, tuple(input_shape))
     # ==== convolution and pooling: optional fast paths (end) ============================
+
+
+class DeferredChecks:
+    """Mixin for asynchronous backends: ``raise_if`` checks wait for the next host crossing.
+
+    Put it before the backend class (``class GpuBackend(DeferredChecks, Backend)``), implement
+    ``_host(x)`` (the plain device-to-host copy) and call ``self._raise_pending()`` at the start
+    of ``to_numpy`` and ``synchronize``. The flags of all checks since the last crossing go to the
+    host in one copy there; the first failed check raises its error. After ``max_pending``
+    unresolved checks they are resolved at once, so memory stays bounded (one synchronisation per
+    ``max_pending`` checks in a loop that never reads anything back).
+
+    Example:
+        >>> from minitorch.backends.numpy_backend import NumpyBackend
+        >>> class Deferring(DeferredChecks, NumpyBackend):
+        ...     def _host(self, x):
+        ...         return x
+        >>> b = Deferring()
+        >>> b.raise_if(b.from_numpy(True), lambda: ValueError("bad input"))  # nothing yet
+        >>> b.to_numpy(b.from_numpy(1.0))
+        Traceback (most recent call last):
+        ...
+        ValueError: bad input
+    """
+
+    max_pending = 1024
+
+    def _host(self, x: Array):
+        raise NotImplementedError
+
+    def raise_if(self, flag: Array, make_error: Callable[[], Exception]) -> None:
+        pending = self.__dict__.setdefault("_pending_checks", [])
+        pending.append((flag, make_error))
+        if len(pending) >= self.max_pending:
+            self._raise_pending()
+
+    def _raise_pending(self) -> None:
+        pending = self.__dict__.get("_pending_checks")
+        if not pending:
+            return
+        self._pending_checks = []
+        flags = self._host(self.concatenate([self.reshape(f, (1,)) for f, _ in pending], 0))
+        for failed, (_, make_error) in zip(flags.tolist(), pending):
+            if failed:
+                raise make_error()
+
+    def to_numpy(self, x: Array):
+        self._raise_pending()
+        return self._host(x)
+
+    def synchronize(self) -> None:
+        self._raise_pending()

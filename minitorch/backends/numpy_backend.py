@@ -1,37 +1,40 @@
-"""The built-in NumPy backend: every primitive as one whole-array NumPy call."""
+"""The built-in NumPy backend: every primitive as one whole-array call of its array module (NumPy)."""
 
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .contract import Backend
 
+# Ops by the name of the array module's function, so a NumPy-compatible module (CuPy) reuses the class.
 _UNARY = {
-    "neg": np.negative, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-    "reciprocal": np.reciprocal, "abs": np.abs, "sign": np.sign,
-    "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+    "neg": "negative", "exp": "exp", "log": "log", "sqrt": "sqrt", "reciprocal": "reciprocal", "abs": "abs",
+    "sign": "sign", "sin": "sin", "cos": "cos", "tanh": "tanh",
 }
 _BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "pow": np.power, "maximum": np.maximum, "minimum": np.minimum,
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
-    "gt": np.greater, "ge": np.greater_equal,
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+    "maximum": "maximum", "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less",
+    "le": "less_equal", "gt": "greater", "ge": "greater_equal",
 }
-_REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min}
-_ARG_REDUCE = {"argmax": np.argmax, "argmin": np.argmin}
+_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min"}
+_ARG_REDUCE = {"argmax": "argmax", "argmin": "argmin"}
 _DTYPES = {"bool": np.bool_, "int64": np.int64, "float32": np.float32, "float64": np.float64}
 
 
 def _is_zero_scalar(value) -> bool:
     """A Python scalar whose bit pattern is all zeros (so +0.0 but not -0.0)."""
-    return not isinstance(value, np.ndarray) and value == 0 and math.copysign(1.0, value) > 0
+    return not hasattr(value, "shape") and value == 0 and math.copysign(1.0, value) > 0
 
 
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views share memory as in PyTorch.
+
+    Every method goes through ``self.xp``, the array module (``numpy`` here), so a backend whose
+    arrays follow NumPy's API (CuPy) subclasses this one, sets ``xp`` and overrides what differs.
 
     Example:
         >>> import minitorch as mt
@@ -41,53 +44,62 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     device = "cpu"
+    xp: ModuleType = np
+
+    def __init__(self) -> None:
+        xp = self.xp
+        self._unary = {op: getattr(xp, fn) for op, fn in _UNARY.items()}
+        self._binary = {op: getattr(xp, fn) for op, fn in _BINARY.items()}
+        self._reduce = {op: getattr(xp, fn) for op, fn in _REDUCE.items()}
+        self._arg_reduce = {op: getattr(xp, fn) for op, fn in _ARG_REDUCE.items()}
 
     def from_numpy(self, array):
-        return np.asarray(array)
+        return self.xp.asarray(array)
 
     def to_numpy(self, x):
         return x
 
     def full(self, shape, value, dtype):
-        return np.full(shape, value, dtype=_DTYPES[dtype])
+        return self.xp.full(shape, value, dtype=_DTYPES[dtype])
 
     def unary(self, op, x):
         with np.errstate(all="ignore"):
-            return np.asarray(_UNARY[op](x))
+            return self.xp.asarray(self._unary[op](x))
 
     def binary(self, op, a, b):
         with np.errstate(all="ignore"):
-            return np.asarray(_BINARY[op](a, b))
+            return self.xp.asarray(self._binary[op](a, b))
 
     def where(self, cond, a, b):
         # np.where branches per element and runs ~6x slower on unpredictable masks (ReLU's);
         # selecting bit patterns with an all-ones/all-zeros mask is exact and branch-free.
-        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
-            return np.where(cond, a, b)
-        dtype = (a if isinstance(a, np.ndarray) else b).dtype
+        xp = self.xp
+        if not isinstance(a, xp.ndarray) and not isinstance(b, xp.ndarray):
+            return xp.where(cond, a, b)
+        dtype = (a if isinstance(a, xp.ndarray) else b).dtype
         bits = np.dtype(f"i{dtype.itemsize}")
         mask = cond.astype(bits)
-        np.negative(mask, out=mask)
+        xp.negative(mask, out=mask)
         picked = []
         if not _is_zero_scalar(a):
-            picked.append(np.bitwise_and(np.asarray(a, dtype).view(bits), mask))
+            picked.append(xp.bitwise_and(xp.asarray(a, dtype).view(bits), mask))
         if not _is_zero_scalar(b):
-            picked.append(np.bitwise_and(np.asarray(b, dtype).view(bits), np.invert(mask, out=mask)))
-        out = np.asarray(picked[0] if len(picked) == 1 else np.bitwise_or(*picked) if picked else mask & 0)
-        shape = np.broadcast_shapes(np.shape(cond), np.shape(a), np.shape(b))
-        return np.broadcast_to(out, shape).view(dtype) if out.shape != shape else out.view(dtype)
+            picked.append(xp.bitwise_and(xp.asarray(b, dtype).view(bits), xp.invert(mask, out=mask)))
+        out = xp.asarray(picked[0] if len(picked) == 1 else xp.bitwise_or(*picked) if picked else mask & 0)
+        shape = np.broadcast_shapes(*(getattr(v, "shape", ()) for v in (cond, a, b)))
+        return xp.broadcast_to(out, shape).view(dtype) if out.shape != shape else out.view(dtype)
 
     def astype(self, x, dtype):
         return x.astype(_DTYPES[dtype])
 
     def reduce(self, op, x, axes, keepdims):
-        return np.asarray(_REDUCE[op](x, axis=axes, keepdims=keepdims))
+        return self.xp.asarray(self._reduce[op](x, axis=axes, keepdims=keepdims))
 
     def arg_reduce(self, op, x, axis):
-        return np.asarray(_ARG_REDUCE[op](x, axis=axis))
+        return self.xp.asarray(self._arg_reduce[op](x, axis=axis))
 
     def matmul(self, a, b):
-        return np.matmul(a, b)
+        return self.xp.matmul(a, b)
 
     def reshape(self, x, shape):
         return x.reshape(shape)
@@ -96,7 +108,7 @@ class NumpyBackend(Backend):
         return x.transpose(axes)
 
     def expand(self, x, shape):
-        return np.broadcast_to(x, shape)
+        return self.xp.broadcast_to(x, shape)
 
     def index(self, x, key):
         return x[key + (Ellipsis,)]  # the trailing ... keeps basic indexing a view, even down to 0-d
@@ -105,99 +117,107 @@ class NumpyBackend(Backend):
         x[key] = values
 
     def index_add(self, x, key, values):
-        if any(isinstance(k, np.ndarray) for k in key):
-            np.add.at(x, key, values)
+        if any(isinstance(k, self.xp.ndarray) for k in key):
+            self._scatter_add(x, key, values)
         else:
             x[key] += values
 
+    def _scatter_add(self, x, key, values):
+        """``x[key] += values`` where repeated positions in ``key`` all add (unbuffered)."""
+        np.add.at(x, key, values)
+
     def concatenate(self, xs, axis):
-        return np.concatenate(xs, axis=axis)
+        return self.xp.concatenate(xs, axis=axis)
 
     def pad(self, x, widths, value):
-        return np.pad(x, widths, constant_values=value)
+        return self.xp.pad(x, widths, constant_values=value)
+
+    def _as_strided(self, x, shape, strides):
+        """A read-only view of ``x`` with the given shape and strides (in bytes)."""
+        return as_strided(x, shape=shape, strides=strides, writeable=False)
 
     def windows(self, x, size, stride, dilation):
         k = len(size)
         spatial = x.shape[-k:]
         out = tuple((n - d * (s - 1) - 1) // st + 1 for n, s, st, d in zip(spatial, size, stride, dilation))
-        strides = x.strides[-k:]
-        return as_strided(
-            x,
-            shape=x.shape[:-k] + out + tuple(size),
-            strides=x.strides[:-k] + tuple(s * st for s, st in zip(strides, stride))
-            + tuple(s * d for s, d in zip(strides, dilation)),
-            writeable=False,
-        )
+        inner = x.strides[-k:]
+        window_strides = tuple(s * st for s, st in zip(inner, stride)) + tuple(s * d for s, d in zip(inner, dilation))
+        return self._as_strided(x, x.shape[:-k] + out + tuple(size), x.strides[:-k] + window_strides)
 
     def copy(self, x):
-        return np.array(x, copy=True, order="C")
+        return self.xp.array(x, copy=True, order="C")
 
     def contiguous(self, x):
-        return np.asarray(x, order="C")
+        return self.xp.asarray(x, order="C")
 
     def sigmoid(self, x):
+        xp = self.xp
         with np.errstate(over="ignore"):
-            e = np.exp(-np.abs(x))
-            return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+            e = xp.exp(-xp.abs(x))
+            return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
     def log_softmax(self, x, axis):
+        xp = self.xp
         shifted = x - x.max(axis=axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def softmax(self, x, axis):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        xp = self.xp
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
         return e
 
     # ---- fused optimizer updates: in-place ufuncs, one scratch array per call ----------
-    @staticmethod
-    def _np_effective_grad(param, grad, weight_decay, maximize):
+    def _decayed_grad(self, param, grad, weight_decay, maximize):
+        xp = self.xp
         if maximize:
-            g = np.negative(grad)
+            g = xp.negative(grad)
             if weight_decay != 0:
                 g += param * weight_decay
             return g
         return grad + param * weight_decay if weight_decay != 0 else grad
 
-    @staticmethod
-    def _lerp_(start, end, weight, tmp):
+    def _lerp_(self, start, end, weight, tmp):
         """In place: ``start`` moved towards ``end`` by ``weight`` (``torch.lerp``'s formula)."""
-        np.subtract(end, start, out=tmp)
+        xp = self.xp
+        xp.subtract(end, start, out=tmp)
         if weight < 0.5:
             tmp *= weight
             start += tmp
         else:
             tmp *= 1 - weight
-            np.subtract(end, tmp, out=start)
+            xp.subtract(end, tmp, out=start)
 
-    @staticmethod
-    def _ema_square_(avg, g, decay, tmp):
+    def _ema_square_(self, avg, g, decay, tmp):
         """In place: ``avg = decay * avg + (1 - decay) * g * g`` (Adam's second moment, RMSprop's mean square)."""
+        xp = self.xp
         avg *= decay
-        np.multiply(g, 1 - decay, out=tmp)
+        xp.multiply(g, 1 - decay, out=tmp)
         tmp *= g
         avg += tmp
 
     def _adam_moments(self, param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
                       decoupled_weight_decay, maximize):
         """Shared start of Adam, AdamW and NAdam: weight decay, then both moments; returns (g, scratch)."""
+        xp = self.xp
         if weight_decay != 0 and decoupled_weight_decay:
             param *= 1 - lr * weight_decay
             weight_decay = 0.0
-        g = self._np_effective_grad(param, grad, weight_decay, maximize)
-        tmp = np.empty_like(exp_avg)
+        g = self._decayed_grad(param, grad, weight_decay, maximize)
+        tmp = xp.empty_like(exp_avg)
         self._lerp_(exp_avg, g, 1 - beta1, tmp)
         self._ema_square_(exp_avg_sq, g, beta2, tmp)
         return g, tmp
 
     def sgd_update(self, param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
                    maximize):
+        xp = self.xp
         with np.errstate(all="ignore"):
-            g = self._np_effective_grad(param, grad, weight_decay, maximize)
+            g = self._decayed_grad(param, grad, weight_decay, maximize)
             buf = None
             if momentum != 0:
                 if momentum_buffer is None:
-                    buf = np.array(g, copy=True, order="C")
+                    buf = xp.array(g, copy=True, order="C")
                 else:
                     buf = momentum_buffer
                     buf *= momentum
@@ -208,69 +228,73 @@ class NumpyBackend(Backend):
 
     def adam_update(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
                     weight_decay, decoupled_weight_decay, step_size, bias_correction2_sqrt, maximize):
+        xp = self.xp
         with np.errstate(all="ignore"):
             g, tmp = self._adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
                                         decoupled_weight_decay, maximize)
             second = exp_avg_sq
             if max_exp_avg_sq is not None:
-                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
                 second = max_exp_avg_sq
-            np.sqrt(second, out=tmp)
+            xp.sqrt(second, out=tmp)
             tmp /= bias_correction2_sqrt
             tmp += eps
-            np.divide(np.multiply(exp_avg, -step_size), tmp, out=tmp)
+            xp.divide(xp.multiply(exp_avg, -step_size), tmp, out=tmp)
             param += tmp
 
     def rmsprop_update(self, param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps,
                        weight_decay, momentum, maximize):
+        xp = self.xp
         with np.errstate(all="ignore"):
-            g = self._np_effective_grad(param, grad, weight_decay, maximize)
-            tmp = np.empty_like(square_avg)
+            g = self._decayed_grad(param, grad, weight_decay, maximize)
+            tmp = xp.empty_like(square_avg)
             self._ema_square_(square_avg, g, alpha, tmp)
             if grad_avg is not None:
                 self._lerp_(grad_avg, g, 1 - alpha, tmp)
-                np.multiply(grad_avg, grad_avg, out=tmp)
-                np.subtract(square_avg, tmp, out=tmp)
-                np.sqrt(tmp, out=tmp)
+                xp.multiply(grad_avg, grad_avg, out=tmp)
+                xp.subtract(square_avg, tmp, out=tmp)
+                xp.sqrt(tmp, out=tmp)
             else:
-                np.sqrt(square_avg, out=tmp)
+                xp.sqrt(square_avg, out=tmp)
             tmp += eps
             if momentum > 0 and momentum_buffer is not None:
                 momentum_buffer *= momentum
-                np.divide(g, tmp, out=tmp)
+                xp.divide(g, tmp, out=tmp)
                 momentum_buffer += tmp
-                np.multiply(momentum_buffer, -lr, out=tmp)
+                xp.multiply(momentum_buffer, -lr, out=tmp)
             else:
-                np.divide(np.multiply(g, -lr), tmp, out=tmp)
+                xp.divide(xp.multiply(g, -lr), tmp, out=tmp)
             param += tmp
 
     def nadam_update(self, param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay,
                      decoupled_weight_decay, bias_correction2, grad_coef, exp_avg_coef, maximize):
+        xp = self.xp
         with np.errstate(all="ignore"):
             g, tmp = self._adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
                                         decoupled_weight_decay, maximize)
-            denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(exp_avg_sq))
-            np.sqrt(denom, out=denom)
+            denom = xp.divide(exp_avg_sq, bias_correction2, out=xp.empty_like(exp_avg_sq))
+            xp.sqrt(denom, out=denom)
             denom += eps
-            np.multiply(g, grad_coef, out=tmp)
+            xp.multiply(g, grad_coef, out=tmp)
             tmp /= denom
             param += tmp
-            np.multiply(exp_avg, exp_avg_coef, out=tmp)
+            xp.multiply(exp_avg, exp_avg_coef, out=tmp)
             tmp /= denom
             param += tmp
 
     def adagrad_update(self, param, grad, state_sum, *, clr, eps, weight_decay, maximize):
+        xp = self.xp
         with np.errstate(all="ignore"):
-            g = self._np_effective_grad(param, grad, weight_decay, maximize)
-            tmp = np.multiply(g, g, out=np.empty_like(state_sum))
+            g = self._decayed_grad(param, grad, weight_decay, maximize)
+            tmp = xp.multiply(g, g, out=xp.empty_like(state_sum))
             state_sum += tmp
-            np.sqrt(state_sum, out=tmp)
+            xp.sqrt(state_sum, out=tmp)
             tmp += eps
-            np.divide(np.multiply(g, -clr), tmp, out=tmp)
+            xp.divide(xp.multiply(g, -clr), tmp, out=tmp)
             param += tmp
 
     # ==== convolution and pooling: optional fast paths (begin) ==========================
-    # Whole-array NumPy: im2col as one strided copy and one large GEMM per batch chunk,
+    # Whole-array calls: im2col as one strided copy and one large GEMM per batch chunk,
     # col2im and pooling as one strided operation per kernel offset (never per pixel).
     # Convolutions whose input has few channels (C*kh*kw <= 32: first layers) keep NCHW:
     # columns (N, C*kh*kw, oh*ow) and a batched GEMM write the output in place. The others
@@ -279,23 +303,23 @@ class NumpyBackend(Backend):
     # is one large GEMM whose (O, N, oh*ow) result is copied to NCHW while the bias is added.
     _conv_chunk = 1 << 24  # most im2col elements per batch chunk (64 MiB in float32)
 
-    @staticmethod
-    def _np_pad(x, top, bottom, left, right, value, channels_last=False):
+    def _pad_planes(self, x, top, bottom, left, right, value, channels_last=False):
         """NCHW ``x`` padded with ``value``; NHWC (a copy) when ``channels_last``."""
+        xp = self.xp
         n, c, h, w = x.shape
         if channels_last:
-            out = np.empty((n, h + top + bottom, w + left + right, c), x.dtype)
+            out = xp.empty((n, h + top + bottom, w + left + right, c), x.dtype)
             inner = out[:, top:top + h, left:left + w, :]
             src = x.transpose(0, 2, 3, 1)
         else:
             if not (top or bottom or left or right):
                 return x
-            out = np.empty((n, c, h + top + bottom, w + left + right), x.dtype)
+            out = xp.empty((n, c, h + top + bottom, w + left + right), x.dtype)
             inner = out[:, :, top:top + h, left:left + w]
             src = x
         if top or bottom or left or right:
             out.fill(value)
-        np.copyto(inner, src)
+        xp.copyto(inner, src)
         return out
 
     def _conv_nchw(self, c, kh, kw, stride, padding, groups):
@@ -312,18 +336,17 @@ class NumpyBackend(Backend):
         ow = self.conv_output_size(w, kw, stride[1], padding[1], dilation[1])
         return oh, ow
 
-    def _conv_windows(self, xp, kh, kw, oh, ow, stride, dilation, channels_last):
+    def _conv_windows(self, padded, kh, kw, oh, ow, stride, dilation, channels_last):
         """Strided view of the windows: (N, C, kh, kw, oh, ow), or (N, oh, ow, kh, kw, C) channels-last."""
         if channels_last:
-            n, _, _, c = xp.shape
-            s_n, s_h, s_w, s_c = xp.strides
-            return as_strided(xp, (n, oh, ow, kh, kw, c), (s_n, s_h * stride[0], s_w * stride[1],
-                                                            s_h * dilation[0], s_w * dilation[1], s_c),
-                              writeable=False)
-        n, c = xp.shape[:2]
-        s_n, s_c, s_h, s_w = xp.strides
-        return as_strided(xp, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dilation[0], s_w * dilation[1],
-                                                        s_h * stride[0], s_w * stride[1]), writeable=False)
+            n, _, _, c = padded.shape
+            s_n, s_h, s_w, s_c = padded.strides
+            return self._as_strided(padded, (n, oh, ow, kh, kw, c), (s_n, s_h * stride[0], s_w * stride[1],
+                                                                      s_h * dilation[0], s_w * dilation[1], s_c))
+        n, c = padded.shape[:2]
+        s_n, s_c, s_h, s_w = padded.strides
+        return self._as_strided(padded, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dilation[0], s_w * dilation[1],
+                                                                  s_h * stride[0], s_w * stride[1]))
 
     def _batch_chunks(self, n, per_sample):
         step = max(1, self._conv_chunk // max(per_sample, 1))
@@ -331,61 +354,64 @@ class NumpyBackend(Backend):
 
     def _nhwc_cols(self, win, n0, n1, groups):
         """Columns (G, nb*oh*ow, kh*kw*Cg) of batch rows ``n0:n1`` from a channels-last window view."""
+        xp = self.xp
         nb, oh, ow, kh, kw, c = (n1 - n0,) + win.shape[1:]
         part = win[n0:n1]
         if groups == 1:
-            return np.ascontiguousarray(part).reshape(1, nb * oh * ow, kh * kw * c)
+            return xp.ascontiguousarray(part).reshape(1, nb * oh * ow, kh * kw * c)
         part = part.reshape(nb, oh, ow, kh, kw, groups, c // groups).transpose(5, 0, 1, 2, 3, 4, 6)
-        return np.ascontiguousarray(part).reshape(groups, nb * oh * ow, kh * kw * (c // groups))
+        return xp.ascontiguousarray(part).reshape(groups, nb * oh * ow, kh * kw * (c // groups))
 
-    @staticmethod
-    def _grad_rows_nhwc(grad, groups):
+    def _grad_rows_nhwc(self, grad, groups):
         """``grad`` (N, O, oh, ow) as contiguous rows (G, N*oh*ow, O/G)."""
+        xp = self.xp
         n, o, oh, ow = grad.shape
         g = grad.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2)
-        return np.ascontiguousarray(g).reshape(groups, n * oh * ow, o // groups)
+        return xp.ascontiguousarray(g).reshape(groups, n * oh * ow, o // groups)
 
     def conv2d_forward(self, x, w, bias, stride, padding, dilation, groups):
+        xp = self.xp
         n, c = x.shape[:2]
         o, cg, kh, kw = w.shape
         oh, ow = self._conv_geometry(x.shape, w.shape, stride, padding, dilation)
         (top, bottom), (left, right) = padding
         if self._conv_nchw(c, kh, kw, stride, padding, groups):
             k, length = c * kh * kw, oh * ow
-            win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
+            win = self._conv_windows(self._pad_planes(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
                                      dilation, False)
-            out = np.empty((n, o, length), x.dtype)
+            out = xp.empty((n, o, length), x.dtype)
             wm = w.reshape(o, k)
             if bias is not None:  # a row of ones in the columns adds the bias inside the GEMM, saving a pass
-                wm = np.concatenate([wm, bias.reshape(o, 1)], axis=1)
+                wm = xp.concatenate([wm, bias.reshape(o, 1)], axis=1)
             for n0, n1 in self._batch_chunks(n, k * length):
                 if bias is None:
-                    cols = np.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
+                    cols = xp.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
                 else:
-                    cols = np.empty((n1 - n0, k + 1, length), x.dtype)
+                    cols = xp.empty((n1 - n0, k + 1, length), x.dtype)
                     cols[:, k] = 1
-                    np.copyto(cols[:, :k].reshape(win[n0:n1].shape), win[n0:n1])
-                np.matmul(wm, cols, out=out[n0:n1])
+                    xp.copyto(cols[:, :k].reshape(win[n0:n1].shape), win[n0:n1])
+                xp.matmul(wm, cols, out=out[n0:n1])
             return out.reshape(n, o, oh, ow)
         og = o // groups
-        win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
+        win = self._conv_windows(self._pad_planes(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
                                  stride, dilation, True)
-        wm = np.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2)).reshape(
+        wm = xp.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 1, 3, 4, 2)).reshape(
             groups, og, kh * kw * cg)
-        out = np.empty((n, groups, og, oh, ow), x.dtype)
+        out = xp.empty((n, groups, og, oh, ow), x.dtype)
         b = None if bias is None else bias.reshape(groups, og, 1, 1)
         for n0, n1 in self._batch_chunks(n, oh * ow * kh * kw * c):
             # (O/G, K) @ (K, nb*oh*ow): OpenBLAS runs this orientation ~10% faster, and its (O, N, oh*ow)
             # result reaches NCHW by copying whole rows of oh*ow values.
-            res = np.matmul(wm, self._nhwc_cols(win, n0, n1, groups).transpose(0, 2, 1))  # (G, O/G, nb*oh*ow)
+            res = xp.matmul(wm, self._nhwc_cols(win, n0, n1, groups).transpose(0, 2, 1))  # (G, O/G, nb*oh*ow)
             src = res.reshape(groups, og, n1 - n0, oh, ow).transpose(2, 0, 1, 3, 4)
             if b is None:
-                np.copyto(out[n0:n1], src)
+                xp.copyto(out[n0:n1], src)
             else:
-                np.add(src, b, out=out[n0:n1])
+                xp.add(src, b, out=out[n0:n1])
         return out.reshape(n, o, oh, ow)
 
     def conv2d_backward_input(self, grad, w, input_shape, stride, padding, dilation, groups):
+        xp = self.xp
         n, c, h, wd = input_shape
         o, cg, kh, kw = w.shape
         oh, ow = grad.shape[2], grad.shape[3]
@@ -394,33 +420,34 @@ class NumpyBackend(Backend):
         cols = [self._window_slice(j * dilation[1], stride[1], ow) for j in range(kw)]
         if self._conv_nchw(c, kh, kw, stride, padding, groups):
             k, length = c * kh * kw, oh * ow
-            gxp = np.zeros((n, c, h + top + bottom, wd + left + right), grad.dtype)
+            gxp = xp.zeros((n, c, h + top + bottom, wd + left + right), grad.dtype)
             wt = w.reshape(o, k).T
             g = grad.reshape(n, o, length)
             for n0, n1 in self._batch_chunks(n, k * length):
-                gc = np.matmul(wt, g[n0:n1]).reshape(n1 - n0, c, kh, kw, oh, ow)
+                gc = xp.matmul(wt, g[n0:n1]).reshape(n1 - n0, c, kh, kw, oh, ow)
                 for i in range(kh):
                     for j in range(kw):
                         gxp[n0:n1, :, rows[i], cols[j]] += gc[:, :, i, j]
             if top or bottom or left or right:
-                return np.ascontiguousarray(gxp[:, :, top:top + h, left:left + wd])
+                return xp.ascontiguousarray(gxp[:, :, top:top + h, left:left + wd])
             return gxp
         og = o // groups
         gr = self._grad_rows_nhwc(grad, groups)  # (G, N*oh*ow, O/G)
-        wk = np.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 1, 2)).reshape(
+        wk = xp.ascontiguousarray(w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 1, 2)).reshape(
             groups, kh * kw, og, cg)
-        gxh = np.zeros((n, h + top + bottom, wd + left + right, groups, cg), grad.dtype)
+        gxh = xp.zeros((n, h + top + bottom, wd + left + right, groups, cg), grad.dtype)
         length = oh * ow
         for n0, n1 in self._batch_chunks(n, length * kh * kw * c):
-            gc = np.matmul(gr[:, None, n0 * length:n1 * length], wk)  # (G, kh*kw, nb*oh*ow, Cg)
+            gc = xp.matmul(gr[:, None, n0 * length:n1 * length], wk)  # (G, kh*kw, nb*oh*ow, Cg)
             for i in range(kh):
                 for j in range(kw):
                     piece = gc[:, i * kw + j].reshape(groups, n1 - n0, oh, ow, cg).transpose(1, 2, 3, 0, 4)
                     gxh[n0:n1, rows[i], cols[j]] += piece
         gxh = gxh.reshape(n, h + top + bottom, wd + left + right, c)[:, top:top + h, left:left + wd]
-        return np.ascontiguousarray(gxh.transpose(0, 3, 1, 2))
+        return xp.ascontiguousarray(gxh.transpose(0, 3, 1, 2))
 
     def conv2d_backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups):
+        xp = self.xp
         n, c = x.shape[:2]
         o, cg, kh, kw = weight_shape
         oh, ow = grad.shape[2], grad.shape[3]
@@ -428,70 +455,75 @@ class NumpyBackend(Backend):
         length = oh * ow
         if self._conv_nchw(c, kh, kw, stride, padding, groups):
             k = c * kh * kw
-            win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
+            win = self._conv_windows(self._pad_planes(x, top, bottom, left, right, 0), kh, kw, oh, ow, stride,
                                      dilation, False)
             g = grad.reshape(n, o, length)
-            gw = np.zeros((o, k), grad.dtype)
+            gw = xp.zeros((o, k), grad.dtype)
             for n0, n1 in self._batch_chunks(n, max(k, o) * length):
-                part = np.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
-                gw += np.matmul(g[n0:n1], part.transpose(0, 2, 1)).sum(axis=0)
+                part = xp.ascontiguousarray(win[n0:n1]).reshape(n1 - n0, k, length)
+                gw += xp.matmul(g[n0:n1], part.transpose(0, 2, 1)).sum(axis=0)
             return gw.reshape(o, cg, kh, kw)
         og = o // groups
-        win = self._conv_windows(self._np_pad(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
+        win = self._conv_windows(self._pad_planes(x, top, bottom, left, right, 0, channels_last=True), kh, kw, oh, ow,
                                  stride, dilation, True)
         gr = self._grad_rows_nhwc(grad, groups)
-        gw = np.zeros((groups, og, kh * kw * cg), grad.dtype)
+        gw = xp.zeros((groups, og, kh * kw * cg), grad.dtype)
         for n0, n1 in self._batch_chunks(n, length * kh * kw * c):
             part = self._nhwc_cols(win, n0, n1, groups)  # (G, nb*oh*ow, kh*kw*Cg)
-            gw += np.matmul(gr[:, n0 * length:n1 * length].transpose(0, 2, 1), part)
+            gw += xp.matmul(gr[:, n0 * length:n1 * length].transpose(0, 2, 1), part)
         gw = gw.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3)
-        return np.ascontiguousarray(gw).reshape(o, cg, kh, kw)
+        return xp.ascontiguousarray(gw).reshape(o, cg, kh, kw)
 
-    def _np_pool_setup(self, x, kernel_size, stride, padding, dilation, ceil_mode, value):
+    def _pool_setup(self, x, kernel_size, stride, padding, dilation, ceil_mode, value):
         """Padded input, output size and the kernel-offset slices of a pooling."""
         n, c, h, w = x.shape
         oh = self.pool_output_size(h, kernel_size[0], stride[0], padding[0], dilation[0], ceil_mode)
         ow = self.pool_output_size(w, kernel_size[1], stride[1], padding[1], dilation[1], ceil_mode)
         (top, bottom) = self.pool_padding(h, kernel_size[0], stride[0], padding[0], dilation[0], oh)
         (left, right) = self.pool_padding(w, kernel_size[1], stride[1], padding[1], dilation[1], ow)
-        xp = self._np_pad(x, top, bottom, left, right, value)
+        padded = self._pad_planes(x, top, bottom, left, right, value)
         keys = [(Ellipsis, self._window_slice(i * dilation[0], stride[0], oh),
                  self._window_slice(j * dilation[1], stride[1], ow))
                 for i in range(kernel_size[0]) for j in range(kernel_size[1])]
-        return xp, (oh, ow), ((top, bottom), (left, right)), keys
+        return padded, (oh, ow), ((top, bottom), (left, right)), keys
 
-    @staticmethod
-    def _np_crop(xp, pads, shape):
+    def _crop_planes(self, padded, pads, shape):
         (top, _), (left, _) = pads
-        if xp.shape == tuple(shape):
-            return xp
-        return np.ascontiguousarray(xp[:, :, top:top + shape[2], left:left + shape[3]])
+        if padded.shape == tuple(shape):
+            return padded
+        return self.xp.ascontiguousarray(padded[:, :, top:top + shape[2], left:left + shape[3]])
 
     @staticmethod
     def _overlapping(kernel_size, stride, dilation):
         return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel_size, stride, dilation))
 
     def max_pool2d_forward(self, x, kernel_size, stride, padding, dilation, ceil_mode):
-        xp, _, _, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        xp = self.xp
+        padded, _, _, keys = self._pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
         if len(keys) == 1:
-            return np.array(xp[keys[0]], copy=True)
-        out = np.maximum(xp[keys[0]], xp[keys[1]])
+            return xp.array(padded[keys[0]], copy=True)
+        out = xp.maximum(padded[keys[0]], padded[keys[1]])
         for key in keys[2:]:
-            np.maximum(out, xp[key], out=out)
+            xp.maximum(out, padded[key], out=out)
         return out
 
-    def _np_max_masks(self, xp, out, keys):
+    def _may_hold_nan(self, nan):
+        """Whether the bool array ``nan`` has a True (a host check; a GPU backend answers True, never syncing)."""
+        return bool(nan.any())
+
+    def _max_masks(self, padded, out, keys):
         """For each kernel offset, where it holds its window's first maximum (the first NaN for NaN)."""
-        nan = np.isnan(out)
-        has_nan = bool(nan.any())
+        xp = self.xp
+        nan = xp.isnan(out)
+        has_nan = self._may_hold_nan(nan)
         free = None
         for k, key in enumerate(keys):
-            m = np.equal(xp[key], out)
+            m = xp.equal(padded[key], out)
             if has_nan:
-                m |= np.isnan(xp[key]) & nan
+                m |= xp.isnan(padded[key]) & nan
             if free is None:
                 if len(keys) > 1:
-                    free = np.logical_not(m)
+                    free = xp.logical_not(m)
             else:
                 m &= free
                 if k < len(keys) - 1:
@@ -499,48 +531,51 @@ class NumpyBackend(Backend):
             yield key, m
 
     def max_pool2d_backward(self, grad, x, out, kernel_size, stride, padding, dilation, ceil_mode):
-        xp, _, pads, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
-        gxp = np.zeros(xp.shape, grad.dtype)
+        xp = self.xp
+        padded, _, pads, keys = self._pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        gxp = xp.zeros(padded.shape, grad.dtype)
         overlap = self._overlapping(kernel_size, stride, dilation)
-        for key, m in self._np_max_masks(xp, out, keys):
+        for key, m in self._max_masks(padded, out, keys):
             if overlap:
                 gxp[key] += grad * m
             else:  # each position is in one window at most: write, don't add (copyto with where= is slow)
-                np.multiply(grad, m, out=gxp[key])
-        return self._np_crop(gxp, pads, x.shape)
+                xp.multiply(grad, m, out=gxp[key])
+        return self._crop_planes(gxp, pads, x.shape)
 
     def max_pool2d_indices(self, x, out, kernel_size, stride, padding, dilation, ceil_mode):
-        xp, (oh, ow), _, keys = self._np_pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
+        xp = self.xp
+        padded, (oh, ow), _, keys = self._pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, -np.inf)
         width = x.shape[3]
-        index = np.zeros(out.shape, np.int64)
+        index = xp.zeros(out.shape, np.int64)
         shifts = [i * dilation[0] * width + j * dilation[1] for i in range(kernel_size[0])
                   for j in range(kernel_size[1])]
-        for shift, (_, m) in zip(shifts, self._np_max_masks(xp, out, keys)):
+        for shift, (_, m) in zip(shifts, self._max_masks(padded, out, keys)):
             if shift:
                 index += m * np.int64(shift)
-        rows = np.arange(oh, dtype=np.int64) * stride[0] - padding[0]
-        cols = np.arange(ow, dtype=np.int64) * stride[1] - padding[1]
+        rows = xp.arange(oh, dtype=np.int64) * stride[0] - padding[0]
+        cols = xp.arange(ow, dtype=np.int64) * stride[1] - padding[1]
         index += rows[:, None] * width + cols
         return index
 
     def avg_pool2d_forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-        xp, out_hw, _, keys = self._np_pool_setup(x, kernel_size, stride, padding, (1, 1), ceil_mode, 0)
-        out = np.array(xp[keys[0]], copy=True)
+        padded, out_hw, _, keys = self._pool_setup(x, kernel_size, stride, padding, (1, 1), ceil_mode, 0)
+        out = self.xp.array(padded[keys[0]], copy=True)
         for key in keys[1:]:
-            out += xp[key]
+            out += padded[key]
         out /= self._avg_pool2d_divisor(x, x.shape[2:], out_hw, kernel_size, stride, padding, count_include_pad,
                                         divisor_override)
         return out
 
     def avg_pool2d_backward(self, grad, input_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
                             divisor_override):
+        xp = self.xp
         n, c, h, w = input_shape
         oh, ow = grad.shape[2], grad.shape[3]
         (top, bottom) = self.pool_padding(h, kernel_size[0], stride[0], padding[0], 1, oh)
         (left, right) = self.pool_padding(w, kernel_size[1], stride[1], padding[1], 1, ow)
         g = grad / self._avg_pool2d_divisor(grad, (h, w), (oh, ow), kernel_size, stride, padding,
                                             count_include_pad, divisor_override)
-        gxp = np.zeros((n, c, h + top + bottom, w + left + right), grad.dtype)
+        gxp = xp.zeros((n, c, h + top + bottom, w + left + right), grad.dtype)
         overlap = self._overlapping(kernel_size, stride, (1, 1))
         for i in range(kernel_size[0]):
             for j in range(kernel_size[1]):
@@ -549,7 +584,7 @@ class NumpyBackend(Backend):
                     gxp[key] += g
                 else:
                     gxp[key] = g
-        return self._np_crop(gxp, ((top, bottom), (left, right)), input_shape)
+        return self._crop_planes(gxp, ((top, bottom), (left, right)), input_shape)
     # ==== convolution and pooling: optional fast paths (end) ============================
 
 

@@ -92,12 +92,15 @@ class _Targets:
         with autograd.no_grad():
             ignored = t == ignore_index
             bad = ~ignored & ((t < 0) | (t >= classes))
-            if bool(bad.any()):
+
+            def out_of_bounds() -> IndexError:
                 value = int(t[bad].reshape(-1)[0].item())
-                raise IndexError(f"{op}: Target {value} is out of bounds: class indices must be in [0, {classes}) "
-                                 f"for input of shape {input.shape} with {classes} classes "
-                                 f"(ignore_index={ignore_index})")
-            safe = where(ignored, 0, t)
+                return IndexError(f"{op}: Target {value} is out of bounds: class indices must be in [0, {classes}) "
+                                  f"for input of shape {input.shape} with {classes} classes "
+                                  f"(ignore_index={ignore_index})")
+
+            t._backend.raise_if(bad.any()._data, out_of_bounds)
+            safe = where(ignored | bad, 0, t)  # in range even where a deferred check will raise later
             self.valid = (~ignored).to(scores.dtype)
             if weight is None:
                 self.weight_t = self.valid
@@ -471,10 +474,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     reduction = _reduction(size_average, reduce, reduction)
     x, t = _binary_pair("binary_cross_entropy", input, target, weight)
     with autograd.no_grad():
-        inside = bool(((x >= 0) & (x <= 1)).all())
-    if not inside:
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
-                           "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
+        outside = ~((x >= 0) & (x <= 1)).all()
+    x._backend.raise_if(outside._data, lambda: RuntimeError(
+        "binary_cross_entropy: all elements of input should be between 0 and 1 "
+        "(apply sigmoid first, or use binary_cross_entropy_with_logits)"))
     loss = _BinaryCrossEntropy.apply(x, t)
     if weight is not None:
         loss = loss * weight.to(x.dtype)
