@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 
 .PHONY: mnist test docs bench clean
 
-$(VENV)/.installed: pyproject.toml tests/plugins/minitorch-tiny/pyproject.toml backends/numba/pyproject.toml
+$(VENV)/.installed: pyproject.toml tests/plugins/minitorch-tiny/pyproject.toml backends/numba/pyproject.toml backends/cupy/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,viz,docs]' -e ./backends/numba ./tests/plugins/minitorch-tiny
+	$(PY) -m pip install -q -e '.[dev,viz,docs]' -e ./backends/numba -e ./backends/cupy ./tests/plugins/minitorch-tiny
 	touch $@
 
 mnist: $(VENV)/.installed  ## the main job: train the MNIST CNN and report

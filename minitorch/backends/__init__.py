@@ -33,7 +33,8 @@ ENV_VAR = "MINITORCH_BACKEND"
 # Backends we publish ourselves: listed (as not installed) even before their plugin is.
 KNOWN_PLUGINS = {
     "numba": "pip install numba, then the plugin from a minitorch checkout: pip install ./backends/numba",
-    "cupy": "pip install 'minitorch[cupy]' (CUDA 12: cupy-cuda12x, CUDA 13: cupy-cuda13x)",
+    "cupy": "pip install 'minitorch[cupy]' (CUDA 12) or 'minitorch[cupy-cuda13]' (CUDA 13), then the plugin from a "
+            "minitorch checkout: pip install ./backends/cupy",
 }
 # Used only when minitorch runs from a source tree without installed metadata.
 _BUILTIN = {"numpy": "minitorch.backends.numpy_backend:factory"}
@@ -85,7 +86,8 @@ def _load(name: str) -> Backend:
         factory = getattr(module, attr or "factory")
         backend = factory()
     except Exception as exc:  # a broken plugin breaks only itself
-        hint = f"; install it with: {KNOWN_PLUGINS[name]}" if name in KNOWN_PLUGINS else ""
+        missing = isinstance(exc, ImportError) and name in KNOWN_PLUGINS and KNOWN_PLUGINS[name] not in str(exc)
+        hint = f"; install it with: {KNOWN_PLUGINS[name]}" if missing else ""
         raise BackendUnavailableError(
             f"backend {name!r} ({target}) failed to load: {type(exc).__name__}: {exc}{hint}"
         ) from exc
