@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from minitorch_cupy.memory import GPUOutOfMemoryError
+from minitorch_cupy.memory import GPUOutOfMemoryError, requested_bytes
 
 import minitorch as mt
 import minitorch.nn.functional as F
@@ -146,6 +147,80 @@ def test_training_matches_the_numpy_backend_with_no_host_copies(host, make_optim
     assert not copies
     for (name, p), q in zip(reference.named_parameters(), model.parameters()):
         np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def _all_rules() -> set:
+    from minitorch_cupy import updates
+
+    flags = [False, True]
+    rules = {make(*b) for make in (updates.sgd_rule, updates.adam_rule, updates.rmsprop_rule)
+             for b in itertools.product(flags, repeat=4)}
+    rules |= {updates.nadam_rule(*b) for b in itertools.product(flags, repeat=3)}
+    return rules | {updates.adagrad_rule(*b) for b in itertools.product(flags, repeat=2)}
+
+
+def _as_cuda_source(rule, t: str) -> str:
+    """The rule inside a kernel shaped like ElementwiseKernel's: ``T`` inputs by value, outputs by reference."""
+    scalars = "".join(f", const T {s}" for s in rule.scalars)
+    outputs = "".join(f", T* _{o}" for o in rule.outputs)
+    refs = "".join(f"  T &{o} = _{o}[i];\n" for o in rule.outputs)
+    return (f"typedef {t} T;\nextern \"C\" __global__ void {rule.name}(const T* _grad{scalars}{outputs}, int n) {{\n"
+            f"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i >= n) return;\n  const T grad = _grad[i];\n"
+            f"{refs}{rule.operation()}\n}}\n")
+
+
+def test_every_update_rule_compiles_as_cuda():
+    """NVRTC (CUDA's runtime compiler, no GPU needed) compiles every rule variant for float and double."""
+    try:
+        from cupy_backends.cuda.libs import nvrtc
+
+        nvrtc.getVersion()
+    except Exception as exc:
+        pytest.skip(f"needs CuPy with NVRTC (pip install cupy-cuda12x nvidia-cuda-nvrtc-cu12): {exc}")
+    rules = _all_rules()
+    assert len(rules) == 50
+    failures = []
+    for rule, t in itertools.product(rules, ("float", "double")):
+        program = nvrtc.createProgram(_as_cuda_source(rule, t), f"{rule.name}.cu", [], [])
+        try:
+            nvrtc.compileProgram(program, ["-arch=compute_80"])
+        except Exception:
+            failures.append(f"{rule.name} ({t}):\n{rule.operation()}\n{nvrtc.getProgramLog(program)}")
+    assert not failures, "\n".join(failures)
+    typo = type(next(iter(rules)))("typo", ("lr",), ("param",), ("param = param - lr * sqrtt(grad)",))
+    broken = nvrtc.createProgram(_as_cuda_source(typo, "float"), "typo.cu", [], [])
+    with pytest.raises(nvrtc.NVRTCError):  # the check itself can fail
+        nvrtc.compileProgram(broken, ["-arch=compute_80"])
+
+
+def test_every_array_function_the_backend_calls_exists_in_cupy():
+    """The real CuPy (no GPU needed) has every ``xp.NAME`` the NumPy and CuPy backends call, and the op tables."""
+    import ast
+    import importlib
+
+    from minitorch.backends import numpy_backend
+
+    try:
+        cupy = importlib.import_module("cupy")
+    except ImportError as exc:
+        pytest.skip(f"needs CuPy installed (pip install cupy-cuda12x): {exc}")
+    sources = [Path(numpy_backend.__file__), HERE.parent / "minitorch_cupy" / "backend.py"]
+
+    def is_xp(node: ast.AST) -> bool:  # `xp` or `self.xp`
+        return getattr(node, "id", None) == "xp" or (isinstance(node, ast.Attribute) and node.attr == "xp")
+
+    called = {node.attr for path in sources for node in ast.walk(ast.parse(path.read_text()))
+              if isinstance(node, ast.Attribute) and is_xp(node.value)}
+    tables = [numpy_backend._UNARY, numpy_backend._BINARY, numpy_backend._REDUCE, numpy_backend._ARG_REDUCE]
+    called |= {name for table in tables for name in table.values()}
+    assert {"matmul", "copyto", "pad", "negative"} <= called
+    missing = sorted(name for name in called if not hasattr(cupy, name))
+    assert not missing, f"not in CuPy {cupy.__version__}: {missing}"
+    assert callable(cupy.lib.stride_tricks.as_strided) and callable(importlib.import_module("cupyx").scatter_add)
+    oom = cupy.cuda.memory.OutOfMemoryError(5 << 20, 0)
+    assert "5,242,880 bytes" in str(oom) and requested_bytes(oom) == 5 << 20
+    for rule in _all_rules():  # CuPy parses each rule's parameter lists
+        cupy.ElementwiseKernel(rule.in_params(), rule.out_params(), rule.operation(), rule.name)
 
 
 def test_a_bad_target_is_reported_at_the_next_host_copy(host):
