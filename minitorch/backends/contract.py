@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 CONTRACT_VERSION = 1
 
 UNARY_OPS = ("neg", "exp", "log", "sqrt", "reciprocal", "abs", "sign", "sin", "cos", "tanh")
@@ -179,6 +181,27 @@ class Backend:
         """``exp(x) / sum(exp(x))`` along ``axis``, stable for large magnitudes."""
         e = self.unary("exp", self.binary("sub", x, self.reduce("max", x, (axis,), True)))
         return self.binary("div", e, self.reduce("sum", e, (axis,), True))
+
+    def _rows(self, n: int) -> Array:
+        """``0, 1, ..., n - 1`` as a native int64 array."""
+        return self.from_numpy(np.arange(n, dtype=np.int64))
+
+    def cross_entropy_forward(self, x: Array, target: Array, weight_t: Array) -> tuple[Array, Array]:
+        """Per-sample cross entropy of logits ``x`` (N, C) and class indices ``target`` (N,), times ``weight_t``.
+
+        Returns ``(loss, logp)``: ``loss[n] = -log_softmax(x)[n, target[n]] * weight_t[n]`` (N,) and
+        the log-probabilities (N, C), which the backward takes. Targets are in range (the core checks).
+        """
+        logp = self.log_softmax(x, 1)
+        picked = self.index(logp, (self._rows(x.shape[0]), target))
+        return self.binary("mul", self.unary("neg", picked), weight_t), logp
+
+    def cross_entropy_backward(self, logp: Array, target: Array, hit: Array) -> Array:
+        """The logits' gradient of ``sum(hit * loss)``: ``softmax * hit[:, None]``, minus ``hit`` at each target."""
+        n = logp.shape[0]
+        grad = self.binary("mul", self.unary("exp", logp), self.reshape(hit, (n, 1)))
+        self.index_add(grad, (self._rows(n), target), self.unary("neg", hit))
+        return grad
 
     def __repr__(self) -> str:
         return f"<minitorch backend {self.name!r} on {self.device}>"

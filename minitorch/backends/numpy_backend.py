@@ -167,6 +167,16 @@ class NumpyBackend(Backend):
         e /= e.sum(axis=axis, keepdims=True)
         return e
 
+    def cross_entropy_forward(self, x, target, weight_t):
+        logp = self.log_softmax(x, 1)
+        return -logp[self.xp.arange(x.shape[0]), target] * weight_t, logp
+
+    def cross_entropy_backward(self, logp, target, hit):
+        grad = self.xp.exp(logp)
+        grad *= hit[:, None]
+        grad[self.xp.arange(logp.shape[0]), target] -= hit  # one target per row: no repeated positions
+        return grad
+
     # ---- fused optimizer updates: in-place ufuncs, one scratch array per call ----------
     def _decayed_grad(self, param, grad, weight_decay, maximize):
         xp = self.xp

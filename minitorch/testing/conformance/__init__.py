@@ -17,7 +17,8 @@ The modules:
 * ``test_dtypes``: mixed dtypes, 0-d tensors and Python scalars give the numpy backend's
   result dtypes, values and errors.
 * ``test_fast_paths``: the optional fast paths (sigmoid, softmax, log-softmax, fused optimizer
-  updates) against the generic versions in ``minitorch.backends.contract.Backend``.
+  updates, cross-entropy forward and backward) against the generic versions in
+  ``minitorch.backends.contract.Backend``.
 * ``test_conv_pool``: the convolution and pooling fast paths and their gradients.
 
 Writing a test here: take the ``backend_name`` fixture (or ``backend``, the object) and create

@@ -50,6 +50,31 @@ def test_activation_fast_paths(backend, backend_name, op, data):
     assert np.isfinite(backend.to_numpy(fast)).all()
 
 
+@given(data=st.data())
+def test_cross_entropy_fast_paths(backend, backend_name, data):
+    """Forward (loss and log-probabilities) and backward against the generic versions and NumPy."""
+    dtype = draw_dtype(data, backend_name)
+    n, classes = data.draw(st.integers(1, 9), label="n"), data.draw(st.integers(1, 12), label="classes")
+    domain = data.draw(st.sampled_from(["default", "large"]), label="domain")
+    x, host = draw_native(data, backend, (n, classes), dtype, domain)
+    labels = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n), label="target"))
+    weights = data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=n, max_size=n), label="weights")
+    target = backend.from_numpy(labels.astype(np.int64))
+    weight_t, w = backend.from_numpy(np.array(weights, dtype)), np.array(weights)
+    logp = _log_softmax(host.astype(np.float64), 1)
+    rows = np.arange(n)
+    loss, fast_logp = backend.cross_entropy_forward(x, target, weight_t)
+    generic_loss, generic_logp = Backend.cross_entropy_forward(backend, x, target, weight_t)
+    for got in (loss, generic_loss):
+        assert_native(backend, got, -logp[rows, labels] * w, dtype)
+    for got in (fast_logp, generic_logp):
+        assert_native(backend, got, logp, dtype)
+    expected = np.exp(logp) * w[:, None]
+    expected[rows, labels] -= w
+    assert_native(backend, backend.cross_entropy_backward(fast_logp, target, weight_t), expected, dtype)
+    assert_native(backend, Backend.cross_entropy_backward(backend, fast_logp, target, weight_t), expected, dtype)
+
+
 # ---- fused optimizer updates: the override and the generic version from the same state --------------
 _HYPER = {
     "sgd": lambda: st.fixed_dictionaries({
