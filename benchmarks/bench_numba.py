@@ -1,8 +1,9 @@
 """PyTorch CPU vs minitorch's NumPy backend vs its Numba backend, side by side in one run (float32, batch 64).
 
-Cases: each conv layer of the Keras MNIST CNN (forward, and forward+backward), MaxPool 2x2, and
-whole training steps (forward, cross-entropy, backward, optimizer step) of LeNet-5, the Keras
-MNIST CNN (RMSprop) and, unless ``--no-vgg``, a small VGG-style CIFAR net. All three get the same
+Cases: each conv layer of the Keras MNIST CNN and two of the small VGG (forward, and
+forward+backward), max and average pooling 2x2, and whole training steps (forward,
+cross-entropy, backward, optimizer step) of LeNet-5, the Keras MNIST CNN (RMSprop) and a small
+VGG-style CIFAR net (``--no-vgg`` skips the VGG's layers and step). All three get the same
 number of threads (``BENCH_THREADS``, default 2: OpenBLAS and Numba through the environment
 before they load, ``torch.set_num_threads``). They are timed alternately, one call each per
 round, after warm-up calls; the table gives medians and ratios (lower is better).
@@ -36,11 +37,14 @@ import torch.nn.functional as TF  # noqa: E402
 
 import minitorch as mt  # noqa: E402
 from minitorch.nn.functional.conv import conv2d  # noqa: E402
-from minitorch.nn.functional.pooling import max_pool2d  # noqa: E402
+from minitorch.nn.functional.pooling import avg_pool2d, max_pool2d  # noqa: E402
 
 BATCH = 64
 BACKENDS = ("numpy", "numba")
-CONVS = [(1, 32, 28), (32, 64, 13), (64, 64, 5)]  # (in channels, out channels, input size), 3x3 kernels
+# (in channels, out channels, input size, padding), 3x3 kernels
+MNIST_CONVS = [(1, 32, 28, 0), (32, 64, 13, 0), (64, 64, 5, 0)]
+VGG_CONVS = [(64, 64, 32, 1), (128, 128, 16, 1)]
+POOLS = {"MaxPool2d": (max_pool2d, TF.max_pool2d), "AvgPool2d": (avg_pool2d, TF.avg_pool2d)}
 Row = tuple[str, float, float, float]  # case, torch, numpy backend, numba backend (seconds)
 
 
@@ -58,10 +62,10 @@ def side_by_side(fns: list[Callable[[], object]], repeats: int, warmup: int = 2)
     return [statistics.median(t) for t in times]
 
 
-def conv_rows(rng: np.random.Generator, cin: int, cout: int, size: int, repeats: int) -> list[Row]:
+def conv_rows(rng: np.random.Generator, cin: int, cout: int, size: int, pad: int, repeats: int) -> list[Row]:
     x = rng.standard_normal((BATCH, cin, size, size)).astype(np.float32)
     w = (rng.standard_normal((cout, cin, 3, 3)) * 0.1).astype(np.float32)
-    g = rng.standard_normal((BATCH, cout, size - 2, size - 2)).astype(np.float32)
+    g = rng.standard_normal((BATCH, cout, size + 2 * pad - 2, size + 2 * pad - 2)).astype(np.float32)
     needs_x = cin > 1
     tx, tw = torch.tensor(x, requires_grad=needs_x), torch.tensor(w, requires_grad=True)
     tb, tg = torch.zeros(cout, requires_grad=True), torch.tensor(g)
@@ -71,30 +75,31 @@ def conv_rows(rng: np.random.Generator, cin: int, cout: int, size: int, repeats:
     def fwd(b: str) -> Callable[[], object]:
         def run() -> None:
             with mt.no_grad():
-                conv2d(*mine[b][:3])
+                conv2d(*mine[b][:3], padding=pad)
         return run
 
     def step(b: str) -> Callable[[], object]:
         def run() -> None:
             mx, mw, mb, mg = mine[b]
             mx.grad = mw.grad = mb.grad = None
-            conv2d(mx, mw, mb).backward(mg)
+            conv2d(mx, mw, mb, padding=pad).backward(mg)
         return run
 
     def t_fwd() -> None:
         with torch.no_grad():
-            TF.conv2d(tx, tw, tb)
+            TF.conv2d(tx, tw, tb, padding=pad)
 
     def t_step() -> None:
         tx.grad = tw.grad = tb.grad = None
-        TF.conv2d(tx, tw, tb).backward(tg)
+        TF.conv2d(tx, tw, tb, padding=pad).backward(tg)
 
-    name = f"Conv {cin}->{cout} 3x3 on {size}x{size}"
+    name = f"Conv {cin}->{cout} 3x3 on {size}x{size}" + (f" pad {pad}" if pad else "")
     return [(name + " fwd", *side_by_side([t_fwd] + [fwd(b) for b in BACKENDS], repeats)),
             (name + " fwd+bwd", *side_by_side([t_step] + [step(b) for b in BACKENDS], repeats))]
 
 
-def pool_rows(rng: np.random.Generator, repeats: int) -> list[Row]:
+def pool_rows(rng: np.random.Generator, kind: str, repeats: int) -> list[Row]:
+    mine_pool, torch_pool = POOLS[kind]
     x = rng.standard_normal((BATCH, 32, 26, 26)).astype(np.float32)
     g = rng.standard_normal((BATCH, 32, 13, 13)).astype(np.float32)
     tx, tg = torch.tensor(x, requires_grad=True), torch.tensor(g)
@@ -103,25 +108,25 @@ def pool_rows(rng: np.random.Generator, repeats: int) -> list[Row]:
     def fwd(b: str) -> Callable[[], object]:
         def run() -> None:
             with mt.no_grad():
-                max_pool2d(mine[b][0], 2)
+                mine_pool(mine[b][0], 2)
         return run
 
     def step(b: str) -> Callable[[], object]:
         def run() -> None:
             mx, mg = mine[b]
             mx.grad = None
-            max_pool2d(mx, 2).backward(mg)
+            mine_pool(mx, 2).backward(mg)
         return run
 
     def t_fwd() -> None:
         with torch.no_grad():
-            TF.max_pool2d(tx, 2)
+            torch_pool(tx, 2)
 
     def t_step() -> None:
         tx.grad = None
-        TF.max_pool2d(tx, 2).backward(tg)
+        torch_pool(tx, 2).backward(tg)
 
-    name = "MaxPool2d 2x2 on (64,32,26,26)"
+    name = f"{kind} 2x2 on (64,32,26,26)"
     return [(name + " fwd", *side_by_side([t_fwd] + [fwd(b) for b in BACKENDS], repeats)),
             (name + " fwd+bwd", *side_by_side([t_step] + [step(b) for b in BACKENDS], repeats))]
 
@@ -217,7 +222,7 @@ def first_call_times() -> list[tuple[str, float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="timed rounds per case (default 10)")
-    parser.add_argument("--no-vgg", action="store_true", help="skip the (slow) small VGG training step")
+    parser.add_argument("--no-vgg", action="store_true", help="skip the (slow) small VGG's conv layers and step")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     mt.backends.get_backend("numba")  # fail early, with the install hint, when the plugin is missing
@@ -225,8 +230,9 @@ def main() -> None:
     for label, first, second in first_call_times():
         print(f"  {label:<26} first step {first * 1e3:9.1f} ms   second step {second * 1e3:7.1f} ms")
     rng = np.random.default_rng(0)
-    rows = [r for cin, cout, size in CONVS for r in conv_rows(rng, cin, cout, size, args.repeats)]
-    rows += pool_rows(rng, args.repeats)
+    convs = MNIST_CONVS + ([] if args.no_vgg else VGG_CONVS)
+    rows = [r for cin, cout, size, pad in convs for r in conv_rows(rng, cin, cout, size, pad, args.repeats)]
+    rows += [r for kind in POOLS for r in pool_rows(rng, kind, args.repeats)]
     names = [n for n in MODELS if not (args.no_vgg and "VGG" in n)]
     rows += [model_row(n, rng, max(3, args.repeats // (3 if "VGG" in n else 1))) for n in names]
     print(f"\nwarm timings, float32, batch {BATCH}, threads={THREADS}: medians in ms; ratios lower is better")

@@ -182,7 +182,7 @@ class Backend:
         e = self.unary("exp", self.binary("sub", x, self.reduce("max", x, (axis,), True)))
         return self.binary("div", e, self.reduce("sum", e, (axis,), True))
 
-    def _rows(self, n: int) -> Array:
+    def _row_indices(self, n: int) -> Array:
         """``0, 1, ..., n - 1`` as a native int64 array."""
         return self.from_numpy(np.arange(n, dtype=np.int64))
 
@@ -193,14 +193,14 @@ class Backend:
         the log-probabilities (N, C), which the backward takes. Targets are in range (the core checks).
         """
         logp = self.log_softmax(x, 1)
-        picked = self.index(logp, (self._rows(x.shape[0]), target))
+        picked = self.index(logp, (self._row_indices(x.shape[0]), target))
         return self.binary("mul", self.unary("neg", picked), weight_t), logp
 
     def cross_entropy_backward(self, logp: Array, target: Array, hit: Array) -> Array:
         """The logits' gradient of ``sum(hit * loss)``: ``softmax * hit[:, None]``, minus ``hit`` at each target."""
         n = logp.shape[0]
         grad = self.binary("mul", self.unary("exp", logp), self.reshape(hit, (n, 1)))
-        self.index_add(grad, (self._rows(n), target), self.unary("neg", hit))
+        self.index_add(grad, (self._row_indices(n), target), self.unary("neg", hit))
         return grad
 
     def __repr__(self) -> str:

@@ -5,16 +5,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-import numba
+# Numba's parallel kernels run on its OpenMP thread pool. By default (OMP_WAIT_POLICY=active)
+# those threads spin after each kernel and take the cores from OpenBLAS's GEMM threads, which
+# then wait for each other: the small VGG's training step (its 4.2M-element calls parallel) took
+# 1.53 s instead of 0.49 s at 2 threads. Passive threads sleep at once. Set before Numba's OpenMP
+# runtime starts (it reads the variable then); a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
 
 # Reassociation and FMA contraction only: lets LLVM vectorise sums without changing NaN/inf semantics.
 FAST = frozenset({"reassoc", "contract"})
 
-# Calls on at least this many elements run on all Numba threads. A parallel region costs a
-# thread wake-up, which on a busy 2-core machine means waiting for a scheduler tick (we measured
-# 4-8 ms per region under load, against 0.01-0.5 ms of work on the MNIST shapes), so the
-# default keeps every MNIST-sized call serial. Set ``MINITORCH_NUMBA_PARALLEL_MIN`` to change it.
-PARALLEL_MIN = int(os.environ.get("MINITORCH_NUMBA_PARALLEL_MIN", str(1 << 22)))
+# Calls on at least this many elements run on all Numba threads. In a training step a parallel
+# region competes with OpenBLAS, whose threads spin (yielding) for a while after each GEMM on the
+# core Numba's second thread needs: on 2 cores every step size we measured ran faster on one
+# thread (the small VGG's step, whose ReLUs are 4.2M elements: 0.62-0.87 s with 4M as the
+# limit, 0.54-0.70 s with none), while in isolation 2 threads were 2x faster at 4M elements. At
+# 16M a second thread paid off even between GEMMs (max-pool backward 1.9x). Set
+# ``MINITORCH_NUMBA_PARALLEL_MIN`` to change it (smaller when BLAS is idle, or single-threaded).
+PARALLEL_MIN = int(os.environ.get("MINITORCH_NUMBA_PARALLEL_MIN", str(1 << 24)))
 
 
 class Kernel:
@@ -39,7 +49,9 @@ class Kernel:
 
     def __init__(self, fn: Callable, fastmath: bool = False, cache: bool = True) -> None:
         self.__doc__ = fn.__doc__
-        self.jit = numba.njit(parallel=True, fastmath=set(FAST) if fastmath else False, cache=cache, nogil=True)(fn)
+        # error_model="numpy": x / 0 gives inf or nan as in NumPy, instead of raising ZeroDivisionError.
+        self.jit = numba.njit(parallel=True, fastmath=set(FAST) if fastmath else False, error_model="numpy",
+                              cache=cache, nogil=True)(fn)
 
     def __call__(self, size: int, *args: object) -> object:
         threads = numba.config.NUMBA_NUM_THREADS if size >= PARALLEL_MIN else 1

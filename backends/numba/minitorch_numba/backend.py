@@ -6,7 +6,7 @@ import numpy as np
 
 from minitorch.backends.numpy_backend import NumpyBackend
 
-from . import elementwise, optim, pooling
+from . import conv, elementwise, optim, pooling, reductions
 from .elementwise import is_float_array
 
 _EMPTY = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0, np.float64)}
@@ -20,11 +20,13 @@ def _flat(x: np.ndarray) -> np.ndarray | None:
 
 
 class NumbaBackend(NumpyBackend):
-    """NumPy arrays; max pooling 2x2, ReLU and its backward, softmax and the Adam-family updates in Numba.
+    """NumPy arrays; Numba kernels for the hot paths of CNN training, each kept where it measured faster.
 
-    Everything else (views, reductions, matmul, the im2col + GEMM convolutions, the other
-    poolings, SGD) is the NumPy backend's, which measured faster there. Each override falls
-    back to it for dtypes, layouts or shapes its kernels do not cover.
+    In Numba: the im2col packing and col2im scatter-add of the wider convolutions (the GEMMs stay
+    on BLAS), 2x2 max and average pooling, ReLU and its backward, bias broadcasts, the conv bias
+    gradient's per-channel sum, softmax and the Adam-family updates. Everything else (views,
+    other reductions, matmul, the narrow convolutions, the other poolings, SGD) is the NumPy
+    backend's. Each override falls back to it for dtypes, layouts or shapes its kernels do not cover.
 
     Example:
         >>> import minitorch as mt
@@ -45,7 +47,41 @@ class NumbaBackend(NumpyBackend):
             out = np.empty(a.shape, a.dtype)
             elementwise.maximum_scalar(out.size, a.reshape(-1), a.dtype.type(b), out.reshape(-1))
             return out
+        if (op in elementwise.BIAS_OPS and type(a) is np.ndarray and type(b) is np.ndarray
+                and max(a.size, b.size) >= self.bias_min_size):
+            out = self._bias_binary(op, a, b)
+            if out is not None:
+                return out
         return super().binary(op, a, b)
+
+    # Bias broadcasts run in Numba on at least this many elements, in runs (planes, rows) at least
+    # this long: below either, NumPy's broadcast loop measured as fast or faster.
+    bias_min_size = 1 << 14
+    bias_min_run = 16
+
+    def _bias_binary(self, op, a, b):
+        """``a op b`` where one is a C-contiguous NCHW or (N, F) float array and the other its bias, else None.
+
+        Bias shapes: (1, C, 1, 1) or (C, 1, 1) against NCHW, (1, F) or (F,) against (N, F); one
+        pass over the large operand, split by plane (or row), instead of NumPy's broadcast loop.
+        """
+        if not (is_float_array(a) and a.dtype == b.dtype and a.flags.c_contiguous and b.flags.c_contiguous):
+            return None
+        bias_first = a.size < b.size
+        big, bias = (b, a) if bias_first else (a, b)
+        code = elementwise.BIAS_OPS[op]
+        if (big.ndim == 4 and bias.shape in ((1, big.shape[1], 1, 1), (big.shape[1], 1, 1))
+                and big.shape[2] * big.shape[3] >= self.bias_min_run):
+            n, c = big.shape[:2]
+            out = np.empty(big.shape, big.dtype)
+            elementwise.per_channel(big.size, big.reshape(n, c, -1), bias.reshape(-1), code, bias_first,
+                                    out.reshape(n, c, -1))
+            return out
+        if big.ndim == 2 and bias.shape in ((1, big.shape[1]), (big.shape[1],)) and big.shape[1] >= self.bias_min_run:
+            out = np.empty(big.shape, big.dtype)
+            elementwise.per_column(big.size, big, bias.reshape(-1), code, bias_first, out)
+            return out
+        return None
 
     def where(self, cond, a, b):
         # The fused case is ReLU's backward, where(y > 0, g, 0): one pass, no masks or temporaries.
@@ -61,14 +97,23 @@ class NumbaBackend(NumpyBackend):
                 return out
         return super().where(cond, a, b)
 
-    def _rows(self, x, axis):
+    def reduce(self, op, x, axes, keepdims):
+        # The conv bias gradient, sum over (0, 2, 3) of NCHW: one pass, split by channel.
+        if op == "sum" and tuple(axes) == (0, 2, 3) and is_float_array(x) and x.ndim == 4 and x.flags.c_contiguous:
+            n, c = x.shape[:2]
+            out = np.empty(c, x.dtype)
+            reductions.sum_per_channel(x.size, x.reshape(n, c, -1), out)
+            return out.reshape(1, c, 1, 1) if keepdims else out
+        return super().reduce(op, x, axes, keepdims)
+
+    def _softmax_rows(self, x, axis):
         """``x`` as C-contiguous rows when ``axis`` is its last and it is a non-empty float array."""
         if is_float_array(x) and x.ndim >= 1 and axis == x.ndim - 1 and x.size > 0:
             return np.ascontiguousarray(x).reshape(-1, x.shape[-1])
         return None
 
     def log_softmax(self, x, axis):
-        rows = self._rows(x, axis)
+        rows = self._softmax_rows(x, axis)
         if rows is None:
             return super().log_softmax(x, axis)
         out = np.empty(rows.shape, x.dtype)
@@ -76,29 +121,115 @@ class NumbaBackend(NumpyBackend):
         return out.reshape(x.shape)
 
     def softmax(self, x, axis):
-        rows = self._rows(x, axis)
+        rows = self._softmax_rows(x, axis)
         if rows is None:
             return super().softmax(x, axis)
         out = np.empty(rows.shape, x.dtype)
         elementwise.softmax_rows(out.size, rows, out)
         return out.reshape(x.shape)
 
-    # ---- pooling ------------------------------------------------------------------------------
-    # Convolutions stay on the NumPy backend's im2col + GEMM: measured on every conv of the MNIST
-    # CNN and the CIFAR VGG, direct-loop Numba kernels were 1.1-45x slower (see README.md).
-    # Average pooling and max pooling other than 2x2/stride 2 also measured slower: NumPy's.
-    # Planes at least this wide go to the Numba 2x2 max-pooling kernels (narrower ones measured slower).
-    max_pool_min_width = 16
+    # ---- convolutions: Numba im2col / col2im around BLAS GEMMs, one per batch chunk -----------
+    # Taken where it measured faster than the NumPy backend: deep columns (C/groups*kh*kw > 32,
+    # where the NumPy backend goes channels-last) and output rows at least 16 wide (the small
+    # VGG's layers). On narrower rows (MNIST's 11x11 and 3x3 outputs) the per-row loop overhead
+    # loses to NumPy's channels-last copies, and shallow layers keep its bias-folding batched GEMM.
+    conv_min_width = 16
+    conv_min_depth = 33  # C/groups*kh*kw
+    # Most im2col elements per batch chunk: 1 MiB of float32 columns, still in L2 when the GEMM reads them.
+    conv_chunk = 1 << 18
 
-    def _max_pool_2x2(self, x, kernel_size, stride, padding, dilation, ceil_mode) -> bool:
-        """Whether the Numba 2x2 kernels apply: float NCHW, 2x2 windows, stride 2, no padding, floor mode."""
-        return (is_float_array(x) and x.ndim == 4 and tuple(kernel_size) == (2, 2) and tuple(stride) == (2, 2)
+    def _conv_numba(self, w_shape, out_width, *arrays) -> bool:
+        """Whether the Numba convolution applies: float arrays (None skipped) of one dtype, deep columns, wide rows."""
+        present = [a for a in arrays if a is not None]
+        return (all(is_float_array(a) and a.dtype == present[0].dtype for a in present)
+                and w_shape[1] * w_shape[2] * w_shape[3] >= self.conv_min_depth and out_width >= self.conv_min_width)
+
+    def _chunks(self, n, per_sample):
+        """``(n0, n1)`` batch ranges of at most ``conv_chunk`` elements of columns each (one sample at least)."""
+        step = max(1, self.conv_chunk // max(per_sample, 1))
+        return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+    def _columns(self, x, kh, kw, stride, padding, dilation, oh, ow):
+        """Yield ``(n0, n1, cols)``: the im2col columns ``(C*kh*kw, (n1-n0)*oh*ow)`` of each batch chunk of ``x``.
+
+        The chunks share one buffer, so the GEMM reads columns that are still in cache.
+        """
+        n, c = x.shape[:2]
+        k, length = c * kh * kw, oh * ow
+        x = np.ascontiguousarray(x)
+        chunks = self._chunks(n, k * length)
+        buf = np.empty(k * (chunks[0][1] - chunks[0][0]) * length, x.dtype)
+        for n0, n1 in chunks:
+            cols = buf[:k * (n1 - n0) * length].reshape(k, (n1 - n0) * length)
+            conv.im2col(cols.size, x[n0:n1], kh, kw, *stride, *dilation, padding[0][0], padding[1][0], oh, ow, cols)
+            yield n0, n1, cols
+
+    def _grad_by_channel(self, grad):
+        """``grad`` (N, O, oh, ow) as contiguous rows ``(O, N*oh*ow)``: the GEMM operand of both backward passes."""
+        n, o = grad.shape[:2]
+        rows = np.empty((o, n, grad.shape[2] * grad.shape[3]), grad.dtype)
+        conv.swap_leading(rows.size, np.ascontiguousarray(grad).reshape(n, o, -1), _EMPTY[grad.dtype], rows)
+        return rows.reshape(o, -1)
+
+    def conv2d_forward(self, x, w, bias, stride, padding, dilation, groups):
+        oh, ow = self._conv_geometry(x.shape, w.shape, stride, padding, dilation)
+        if not self._conv_numba(w.shape, ow, x, w, bias):
+            return super().conv2d_forward(x, w, bias, stride, padding, dilation, groups)
+        n = x.shape[0]
+        o, cg, kh, kw = w.shape
+        wm = np.ascontiguousarray(w).reshape(groups, o // groups, cg * kh * kw)
+        add = _EMPTY[x.dtype] if bias is None else np.ascontiguousarray(bias)
+        out = np.empty((n, o, oh * ow), x.dtype)
+        for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, oh, ow):
+            res = np.matmul(wm, cols.reshape(groups, cg * kh * kw, -1)).reshape(o, n1 - n0, oh * ow)
+            conv.swap_leading(res.size, res, add, out[n0:n1])
+        return out.reshape(n, o, oh, ow)
+
+    def conv2d_backward_input(self, grad, w, input_shape, stride, padding, dilation, groups):
+        if not self._conv_numba(w.shape, grad.shape[3], grad, w):
+            return super().conv2d_backward_input(grad, w, input_shape, stride, padding, dilation, groups)
+        n, c = input_shape[:2]
+        o, cg, kh, kw = w.shape
+        oh, ow = grad.shape[2], grad.shape[3]
+        length = oh * ow
+        wt = np.ascontiguousarray(w).reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
+        rows = self._grad_by_channel(grad)
+        gx = np.empty(input_shape, grad.dtype)
+        chunks = self._chunks(n, c * kh * kw * length)
+        buf = np.empty(c * kh * kw * (chunks[0][1] - chunks[0][0]) * length, grad.dtype)  # columns, reused per chunk
+        for n0, n1 in chunks:
+            cols = buf[:c * kh * kw * (n1 - n0) * length].reshape(groups, cg * kh * kw, -1)
+            np.matmul(wt, rows[:, n0 * length:n1 * length].reshape(groups, o // groups, -1), out=cols)
+            conv.col2im(cols.size, cols.reshape(c * kh * kw, -1), kh, kw, *stride, *dilation, padding[0][0],
+                        padding[1][0], oh, ow, gx[n0:n1])
+        return gx
+
+    def conv2d_backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups):
+        if not self._conv_numba(weight_shape, grad.shape[3], grad, x):
+            return super().conv2d_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups)
+        o, cg, kh, kw = weight_shape
+        oh, ow = grad.shape[2], grad.shape[3]
+        length = oh * ow
+        rows = self._grad_by_channel(grad)
+        gw = None
+        for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, oh, ow):
+            part = np.matmul(rows[:, n0 * length:n1 * length].reshape(groups, o // groups, -1),
+                             cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+            gw = part if gw is None else gw + part
+        return gw.reshape(weight_shape)
+
+    # ---- pooling ------------------------------------------------------------------------------
+    # 2x2 windows with stride 2 run whole-plane Numba kernels (faster on every plane size we
+    # measured, 10x10 to 32x32); other poolings are the NumPy backend's.
+    def _pool_2x2(self, shape, kernel_size, stride, padding, dilation, ceil_mode) -> bool:
+        """Whether the Numba 2x2 kernels apply to an NCHW ``shape``: 2x2 windows, stride 2, no padding, floor mode."""
+        return (len(shape) == 4 and tuple(kernel_size) == (2, 2) and tuple(stride) == (2, 2)
                 and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
-                and (not ceil_mode or (x.shape[2] % 2 == 0 and x.shape[3] % 2 == 0))
-                and x.shape[3] >= self.max_pool_min_width and x.shape[2] >= 2)
+                and (not ceil_mode or (shape[2] % 2 == 0 and shape[3] % 2 == 0))
+                and shape[2] >= 2 and shape[3] >= 2)
 
     def max_pool2d_forward(self, x, kernel_size, stride, padding, dilation, ceil_mode):
-        if not self._max_pool_2x2(x, kernel_size, stride, padding, dilation, ceil_mode):
+        if not (is_float_array(x) and self._pool_2x2(x.shape, kernel_size, stride, padding, dilation, ceil_mode)):
             return super().max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
         out = np.empty(x.shape[:2] + (x.shape[2] // 2, x.shape[3] // 2), x.dtype)
         if out.size:
@@ -106,11 +237,31 @@ class NumbaBackend(NumpyBackend):
         return out
 
     def max_pool2d_backward(self, grad, x, out, kernel_size, stride, padding, dilation, ceil_mode):
-        if not (self._max_pool_2x2(x, kernel_size, stride, padding, dilation, ceil_mode) and grad.dtype == x.dtype):
+        if not (is_float_array(x) and grad.dtype == x.dtype
+                and self._pool_2x2(x.shape, kernel_size, stride, padding, dilation, ceil_mode)):
             return super().max_pool2d_backward(grad, x, out, kernel_size, stride, padding, dilation, ceil_mode)
         gx = np.empty(x.shape, x.dtype)
         if x.size:
             pooling.max_backward_2x2(x.size, np.ascontiguousarray(grad), np.ascontiguousarray(x), gx)
+        return gx
+
+    def avg_pool2d_forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        if not (is_float_array(x) and self._pool_2x2(x.shape, kernel_size, stride, padding, (1, 1), ceil_mode)):
+            return super().avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                              divisor_override)
+        out = np.empty(x.shape[:2] + (x.shape[2] // 2, x.shape[3] // 2), x.dtype)
+        if out.size:
+            pooling.avg_forward_2x2(x.size, np.ascontiguousarray(x), x.dtype.type(divisor_override or 4), out)
+        return out
+
+    def avg_pool2d_backward(self, grad, input_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                            divisor_override):
+        if not (is_float_array(grad) and self._pool_2x2(input_shape, kernel_size, stride, padding, (1, 1), ceil_mode)):
+            return super().avg_pool2d_backward(grad, input_shape, kernel_size, stride, padding, ceil_mode,
+                                               count_include_pad, divisor_override)
+        gx = np.empty(input_shape, grad.dtype)
+        if gx.size:
+            pooling.avg_backward_2x2(gx.size, np.ascontiguousarray(grad), grad.dtype.type(divisor_override or 4), gx)
         return gx
 
     # ---- fused optimizer updates -------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Elementwise kernels: ReLU (maximum with a scalar), the select of its backward, row-wise (log-)softmax."""
+"""Elementwise kernels: ReLU (maximum with a scalar), the select of its backward, bias broadcasts, (log-)softmax."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from ._jit import kernel
 
@@ -30,6 +30,54 @@ def select_scalar_first(cond, a, b, out):  # pragma: no cover - compiled
     """``out = a if cond else b`` over flat arrays, ``a`` a scalar of ``out``'s dtype."""
     for i in prange(out.size):
         out[i] = a if cond[i] else b[i]
+
+
+# The arithmetic ops with a bias-shaped operand, by the code the broadcast kernels take.
+BIAS_OPS = {"add": 0, "sub": 1, "mul": 2, "div": 3}
+
+
+@njit(inline="always", cache=True)
+def _arith(code, x, y):  # pragma: no cover - compiled
+    """``x op y`` for a ``BIAS_OPS`` code (loop-invariant: LLVM unswitches the loops that call it)."""
+    if code == 0:
+        return x + y
+    if code == 1:
+        return x - y
+    if code == 2:
+        return x * y
+    return x / y
+
+
+@kernel()
+def per_channel(a, bias, code, bias_first, out):  # pragma: no cover - compiled
+    """``out[n, c, :] = a[n, c, :] op bias[c]`` (``bias[c] op a[n, c, :]`` when ``bias_first``); (N, C, L) arrays."""
+    n, c, length = a.shape
+    for t in prange(n * c):
+        b = t // c
+        ch = t - b * c
+        v = bias[ch]
+        src = a[b, ch]
+        dst = out[b, ch]
+        if bias_first:
+            for q in range(length):
+                dst[q] = _arith(code, v, src[q])
+        else:
+            for q in range(length):
+                dst[q] = _arith(code, src[q], v)
+
+
+@kernel()
+def per_column(a, bias, code, bias_first, out):  # pragma: no cover - compiled
+    """``out[n, :] = a[n, :] op bias`` (``bias op a[n, :]`` when ``bias_first``); ``a`` (N, F), ``bias`` (F,)."""
+    for r in prange(a.shape[0]):
+        src = a[r]
+        dst = out[r]
+        if bias_first:
+            for q in range(src.size):
+                dst[q] = _arith(code, bias[q], src[q])
+        else:
+            for q in range(src.size):
+                dst[q] = _arith(code, src[q], bias[q])
 
 
 @kernel()

@@ -1,4 +1,4 @@
-"""Max pooling 2x2 with stride 2 (the CNN case) over NCHW planes: forward, and backward in one pass."""
+"""Max and average pooling 2x2 with stride 2 (the CNN case) over NCHW planes: forward, and backward in one pass."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from numba import prange
 from ._jit import kernel
 
 # Each kernel walks whole (n, c) planes, two input rows at a time: the forward reads them once
-# and writes one output row; the backward recomputes each window's first maximum and writes all
-# four gradient positions (no zero-filling pass, no masks). The parallel loop splits the N*C
-# planes, so no two threads write the same element.
+# and writes one output row; the backward writes all four gradient positions of each window in
+# one pass (max: at its first maximum, recomputed; average: the shared gradient), with no
+# zero-filling pass and no masks. The parallel loop splits the N*C planes, so no two threads
+# write the same element.
 
 
 @kernel()
@@ -88,4 +89,49 @@ def max_backward_2x2(grad, x, gx):  # pragma: no cover - compiled
                 d0[q] = 0
                 d1[q] = 0
         for r in range(2 * oh, h):  # a last row no window covers (odd height)
+            dst[r, :] = 0
+
+
+@kernel()
+def avg_forward_2x2(x, div, out):  # pragma: no cover - compiled
+    """``out[n, c, y, x]`` = the sum of ``x[n, c, 2y:2y+2, 2x:2x+2]`` (row-major order, as NumPy) over ``div``."""
+    n, c = x.shape[0], x.shape[1]
+    oh, ow = out.shape[2], out.shape[3]
+    for t in prange(n * c):
+        b = t // c
+        ch = t - b * c
+        src = x[b, ch]
+        dst = out[b, ch]
+        for y in range(oh):
+            r0 = src[2 * y]
+            r1 = src[2 * y + 1]
+            d = dst[y]
+            for xo in range(ow):
+                d[xo] = (((r0[2 * xo] + r0[2 * xo + 1]) + r1[2 * xo]) + r1[2 * xo + 1]) / div
+
+
+@kernel()
+def avg_backward_2x2(grad, div, gx):  # pragma: no cover - compiled
+    """``gx`` (every element written): each window's four positions get ``grad / div``; uncovered ones 0."""
+    n, c, h, w = gx.shape
+    oh, ow = grad.shape[2], grad.shape[3]
+    for t in prange(n * c):
+        b = t // c
+        ch = t - b * c
+        dst = gx[b, ch]
+        g = grad[b, ch]
+        for y in range(oh):
+            d0 = dst[2 * y]
+            d1 = dst[2 * y + 1]
+            gr = g[y]
+            for xo in range(ow):
+                v = gr[xo] / div
+                d0[2 * xo] = v
+                d0[2 * xo + 1] = v
+                d1[2 * xo] = v
+                d1[2 * xo + 1] = v
+            for q in range(2 * ow, w):
+                d0[q] = 0
+                d1[q] = 0
+        for r in range(2 * oh, h):
             dst[r, :] = 0

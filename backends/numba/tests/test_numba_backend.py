@@ -30,6 +30,12 @@ def _close(a: np.ndarray, b: np.ndarray, dtype) -> None:
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
+def _close_sums(a: np.ndarray, b: np.ndarray, dtype) -> None:
+    """Equal up to the rounding of sums taken in another order (GEMMs, reductions), relative to their size."""
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(np.nan_to_num(b)).max(initial=0))
+
+
 @pytest.fixture(params=[False, True], ids=["one-thread", "parallel"])
 def threads(request, monkeypatch):
     """Run a test with the kernels on one thread, and again with every call parallel."""
@@ -72,8 +78,11 @@ def test_missing_numba_says_what_to_install(monkeypatch):
 
 
 # ---- fast paths against the NumPy backend ----------------------------------------------------
+_POOL_SHAPES = [(2, 3, 8, 8), (3, 2, 17, 16), (1, 4, 32, 33), (2, 1, 16, 19), (2, 3, 11, 11), (1, 2, 10, 7)]
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (3, 2, 17, 16), (1, 4, 32, 33), (2, 1, 16, 19)])
+@pytest.mark.parametrize("shape", _POOL_SHAPES)
 def test_max_pool_2x2_matches_numpy(dtype, shape, threads):
     rng = np.random.default_rng(sum(shape))
     x = rng.standard_normal(shape).astype(dtype)
@@ -85,6 +94,62 @@ def test_max_pool_2x2_matches_numpy(dtype, shape, threads):
     np.testing.assert_array_equal(out, NP.max_pool2d_forward(x, *args))
     g = rng.standard_normal(out.shape).astype(dtype)
     np.testing.assert_array_equal(NB.max_pool2d_backward(g, x, out, *args), NP.max_pool2d_backward(g, x, out, *args))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", _POOL_SHAPES)
+@pytest.mark.parametrize("divisor", [None, 3])
+def test_avg_pool_2x2_matches_numpy(dtype, shape, divisor, threads):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape).astype(dtype)
+    x[-1, -1, 2, 2] = np.nan
+    x[0, 0, 4, 5] = np.inf
+    args = ((2, 2), (2, 2), (0, 0), False, True, divisor)
+    out = NB.avg_pool2d_forward(x, *args)
+    np.testing.assert_array_equal(out, NP.avg_pool2d_forward(x, *args))  # same order of additions: bitwise
+    assert np.isnan(out[-1, -1, 1, 1]) and np.isinf(out[0, 0, 2, 2])
+    g = rng.standard_normal(out.shape).astype(dtype)
+    gx = NB.avg_pool2d_backward(g, shape, *args)
+    np.testing.assert_array_equal(gx, NP.avg_pool2d_backward(g, shape, *args))
+    assert gx.dtype == dtype and gx.shape == shape
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5, 7, 9), (64, 4, 26, 26), (1, 1, 1, 1), (2, 3, 0, 4)])
+def test_channel_sum_matches_numpy(dtype, shape, threads):
+    x = np.random.default_rng(sum(shape)).standard_normal(shape).astype(dtype) + 1
+    for keepdims in (False, True):
+        out = NB.reduce("sum", x, (0, 2, 3), keepdims)
+        assert out.dtype == dtype and out.shape == NP.reduce("sum", x, (0, 2, 3), keepdims).shape
+        _close_sums(out, NP.reduce("sum", x, (0, 2, 3), keepdims), dtype)
+    if x.size:
+        x[-1, -1, -1, -1] = np.nan
+        out = NB.reduce("sum", x, (0, 2, 3), False)
+        assert np.isnan(out[-1]) and not np.isnan(out[:-1]).any()
+        planes = np.ascontiguousarray(x.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)  # falls back: same values
+        _close_sums(NB.reduce("sum", planes, (0, 2, 3), False), NP.reduce("sum", x, (0, 2, 3), False), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("big,bias", [
+    ((3, 5, 4, 7), (1, 5, 1, 1)), ((2, 130, 11, 13), (130, 1, 1)), ((300, 67), (1, 67)), ((129, 130), (130,)),
+    ((64, 128, 3, 3), (1, 128, 1, 1)), ((70, 5, 8, 8), (5, 8, 8)),  # the last two fall back to NumPy
+])
+def test_bias_broadcast_matches_numpy(dtype, big, bias, threads):
+    nb = NumbaBackend()
+    nb.bias_min_size = 1
+    rng = np.random.default_rng(len(big) + sum(bias))
+    a = rng.standard_normal(big).astype(dtype)
+    b = rng.standard_normal(bias).astype(dtype)
+    a.flat[0] = np.nan
+    b.flat[0] = 0.0  # x / 0 is inf or nan, as in NumPy
+    a.flat[-1] = 0.0  # bias / 0
+    for op in ("add", "sub", "mul", "div"):
+        for x, y in ((a, b), (b, a)):
+            out = nb.binary(op, x, y)
+            assert out.dtype == dtype
+            np.testing.assert_array_equal(out, NP.binary(op, x, y))  # one operation per element: bitwise
+    assert np.isinf(nb.binary("div", a, b)).any() and np.isinf(nb.binary("div", b, a)).any()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -143,6 +208,66 @@ def test_optimizer_updates_match_numpy(method, state, kwargs, dtype, threads):
         runs.append([p] + [a for a in arrays if a is not None])
     for a, b in zip(*runs):
         _close(b, a, dtype)
+
+
+def _wide_open() -> NumbaBackend:
+    """A Numba backend whose convolutions take the Numba path for every shape, in chunks of a few samples."""
+    nb = NumbaBackend()
+    nb.conv_min_width = nb.conv_min_depth = 1
+    nb.conv_chunk = 600
+    return nb
+
+
+# (x shape, weight shape, stride, ((top, bottom), (left, right)), dilation, groups)
+_CONVS = [
+    ((2, 4, 18, 19), (6, 4, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+    ((3, 2, 9, 7), (5, 2, 3, 2), (2, 1), ((1, 2), (0, 1)), (1, 1), 1),
+    ((2, 3, 11, 10), (4, 3, 3, 3), (1, 2), ((4, 1), (1, 3)), (2, 1), 1),  # padding wider than the kernel reaches
+    ((2, 4, 8, 9), (6, 2, 2, 3), (2, 2), ((1, 1), (2, 2)), (1, 2), 2),
+    ((1, 6, 5, 5), (3, 2, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 3),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", _CONVS)
+def test_conv_im2col_col2im_match_numpy(xs, ws, stride, padding, dilation, groups, dtype, threads):
+    nb = _wide_open()
+    rng = np.random.default_rng(sum(xs) + sum(ws))
+    x = rng.standard_normal(xs).astype(dtype)
+    x[0, 0, 2, 2] = np.nan  # NaN reaches every output whose window holds it (a covered position in every case)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    args = (stride, padding, dilation, groups)
+    for bias in (b, None):
+        out = nb.conv2d_forward(x, w, bias, *args)
+        _close_sums(out, NP.conv2d_forward(x, w, bias, *args), dtype)
+    assert np.isnan(out).any() and not np.isnan(out).all()
+    g = rng.standard_normal(out.shape).astype(dtype)
+    _close_sums(nb.conv2d_backward_input(g, w, xs, *args), NP.conv2d_backward_input(g, w, xs, *args), dtype)
+    x[0, 0, 2, 2] = 0.5
+    _close_sums(nb.conv2d_backward_weight(g, x, ws, *args), NP.conv2d_backward_weight(g, x, ws, *args), dtype)
+    # non-contiguous operands (column-major planes) are copied, not misread
+    xt, gt = (np.ascontiguousarray(a.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2) for a in (x, g))
+    assert not (xt.flags.c_contiguous or gt.flags.c_contiguous)
+    _close_sums(nb.conv2d_backward_weight(gt, xt, ws, *args), NP.conv2d_backward_weight(g, x, ws, *args), dtype)
+    _close_sums(nb.conv2d_forward(xt, w, b, *args), NP.conv2d_forward(x, w, b, *args), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv_gradients_through_autograd_match_numpy(dtype, threads):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 5, 20, 18)).astype(dtype)  # 45-deep columns, 18 wide: the default Numba path
+    w = rng.standard_normal((7, 5, 3, 3)).astype(dtype)
+    b = rng.standard_normal(7).astype(dtype)
+    assert NB._conv_numba(w.shape, 16, x, w, b)
+    grads = []
+    for name in ("numpy", "numba"):
+        ts = [mt.tensor(a, backend=name, requires_grad=True) for a in (x, w, b)]
+        y = mt.nn.functional.conv2d(*ts, padding=1)
+        (y * y).sum().backward()
+        grads.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for a, b_ in zip(*grads):
+        _close_sums(b_, a, dtype)
 
 
 # ---- values and gradients through autograd, and a small training run ------------------------
