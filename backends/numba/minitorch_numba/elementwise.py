@@ -1,8 +1,6 @@
-"""Elementwise kernels: ReLU (maximum with a scalar), the select of its backward, bias broadcasts, (log-)softmax."""
+"""Elementwise kernels: ReLU (maximum with a scalar), the select of its backward, bias broadcasts."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from numba import njit, prange
@@ -78,45 +76,6 @@ def per_column(a, bias, code, bias_first, out):  # pragma: no cover - compiled
         else:
             for q in range(src.size):
                 dst[q] = _arith(code, src[q], bias[q])
-
-
-@kernel()
-def log_softmax_rows(x, out):  # pragma: no cover - compiled
-    """Row-wise ``x - max - log(sum(exp(x - max)))`` of a 2-D C-contiguous array."""
-    rows, cols = x.shape
-    zero = np.zeros(1, x.dtype)[0]
-    for r in prange(rows):
-        m = x[r, 0]
-        for j in range(1, cols):
-            v = x[r, j]
-            if v > m or v != v:
-                m = v
-        s = zero  # accumulate in the row's dtype
-        for j in range(cols):
-            s += math.exp(x[r, j] - m)
-        ls = math.log(s)
-        for j in range(cols):
-            out[r, j] = (x[r, j] - m) - ls
-
-
-@kernel()
-def softmax_rows(x, out):  # pragma: no cover - compiled
-    """Row-wise ``exp(x - max) / sum(exp(x - max))`` of a 2-D C-contiguous array."""
-    rows, cols = x.shape
-    zero = np.zeros(1, x.dtype)[0]
-    for r in prange(rows):
-        m = x[r, 0]
-        for j in range(1, cols):
-            v = x[r, j]
-            if v > m or v != v:
-                m = v
-        s = zero
-        for j in range(cols):
-            e = math.exp(x[r, j] - m)
-            out[r, j] = e
-            s += e
-        for j in range(cols):
-            out[r, j] /= s
 
 
 def is_float_array(x: object) -> bool:

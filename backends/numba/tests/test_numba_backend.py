@@ -172,6 +172,45 @@ def test_where_and_softmax_match_numpy(dtype, threads):
             _close(NB.log_softmax(x, axis), NP.log_softmax(x, axis), dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, classes", [(1, 1), (7, 10), (64, 10), (33, 16), (33, 129)])
+def test_cross_entropy_matches_numpy(dtype, n, classes, threads):
+    rng = np.random.default_rng(n * classes)
+    x = (rng.standard_normal((n, classes)) * 30).astype(dtype)
+    x[0, 0] = np.nan if classes > 1 else x[0, 0]  # a NaN logit makes its row's loss and gradient NaN
+    target = rng.integers(0, classes, n)
+    weight = rng.choice(np.array([0.0, 0.5, 1.0, 3.0], dtype), n)
+    loss, logp = NB.cross_entropy_forward(x, target, weight)
+    expected_loss, expected_logp = NP.cross_entropy_forward(x, target, weight)
+    assert loss.dtype == logp.dtype == dtype
+    _close(loss, expected_loss, dtype)
+    _close(logp, expected_logp, dtype)
+    _close(NB.cross_entropy_backward(logp, target, weight), NP.cross_entropy_backward(logp, target, weight), dtype)
+
+
+def test_cross_entropy_kernel_never_reads_out_of_range():
+    """The core passes targets in range; called directly with one that is not, the kernel gives NaN, not garbage."""
+    x = np.zeros((3, 3), np.float32)
+    loss, _ = NB.cross_entropy_forward(x, np.array([1, 3, -1]), np.ones(3, np.float32))
+    assert loss[0] == pytest.approx(np.log(3)) and np.isnan(loss[1]) and np.isnan(loss[2])
+
+
+def test_row_kernels_leave_wide_rows_to_numpy(monkeypatch):
+    """Above ``row_kernel_max_width`` classes NumPy's SIMD exp is faster: the kernels must not be called."""
+    from minitorch_numba import softmax
+
+    def fail(*args):
+        raise AssertionError("row kernel called on wide rows")
+
+    for name in ("softmax_rows", "log_softmax_rows", "cross_entropy_rows"):
+        monkeypatch.setattr(softmax, name, fail)
+    x = np.random.default_rng(0).standard_normal((4, NB.row_kernel_max_width + 1)).astype(np.float32)
+    _close(NB.softmax(x, 1), NP.softmax(x, 1), np.float32)
+    _close(NB.log_softmax(x, 1), NP.log_softmax(x, 1), np.float32)
+    _close(NB.cross_entropy_forward(x, np.zeros(4, np.int64), np.ones(4, np.float32))[0],
+           NP.cross_entropy_forward(x, np.zeros(4, np.int64), np.ones(4, np.float32))[0], np.float32)
+
+
 _OPTIMIZERS = [
     ("adam_update", ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
      dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, decoupled_weight_decay=False,
