@@ -107,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--save", default=None, metavar="PNG", help="also save the image and its feature map as a PNG")
     p.add_argument("--data", default=None, help="dataset root (default: $MINITORCH_DATA or ~/.cache/minitorch)")
     p.add_argument("--download", action="store_true", help="download Fashion-MNIST if it is missing")
+    p.add_argument("--backend", default=None, help="backend of F.conv2d (default: $MINITORCH_BACKEND or numpy)")
     return p.parse_args(argv)
 
 
@@ -139,6 +140,8 @@ def save_figure(path: str, image: np.ndarray, kernel: np.ndarray, response: np.n
 def main(argv: list[str] | None = None) -> dict:
     """Convolve the T-shirt both ways, check they agree, print the strongest responses; return the findings."""
     args = parse_args(argv)
+    if args.backend:
+        mt.set_default_backend(args.backend)
     if args.synthetic:
         image, index = synthetic_tshirt(), None
         print("a drawn 28x28 T-shirt")

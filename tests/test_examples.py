@@ -21,6 +21,7 @@ import pytest
 import minitorch as mt
 from minitorch import nn
 from minitorch.data import MNIST, DatasetNotFoundError, FashionMNIST
+from minitorch.summary import ModelSummary
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = ["mnist_cnn", "fashion_mnist", "cifar10", "architectures", "dense_vs_cnn", "convolution_by_hand",
@@ -315,3 +316,65 @@ def test_visualize_hooks_capture_the_conv_outputs():
         expected = max(0.0, float((xs[i:i + 3, j:j + 3] * w[o, 0]).sum() + b[o]))
         assert maps["0"][0, o, i, j] == pytest.approx(expected, rel=1e-5, abs=1e-6)
     assert not any(m._forward_hooks for m in model.modules())  # the hooks are gone afterwards
+
+
+# ---- every example on another backend -------------------------------------------------------------------------
+
+_QUICK_ARGS = {
+    "mnist_cnn": ["--epochs", "1", "--train-size", "256", "--test-size", "128", "--quiet"],
+    "fashion_mnist": ["--epochs", "1", "--train-size", "256", "--val-size", "64", "--test-size", "128", "--quiet"],
+    "cifar10": ["--no-verify", "--epochs", "1", "--width", "8", "--blocks", "2", "--hidden", "16", "--val-size", "8",
+                "--quiet"],
+    "architectures": ["--image-size", "64", "--quiet"],
+    "dense_vs_cnn": ["--epochs", "1", "--train-size", "300", "--test-size", "200", "--quiet"],
+    "convolution_by_hand": ["--synthetic"],
+    "visualize": ["--image", "3"],
+}
+
+
+def _numbers(result) -> list[float]:
+    """Every number in an example's result (dicts, sequences, arrays), in a fixed order."""
+    if isinstance(result, dict):
+        return [v for key in sorted(result, key=str) for v in _numbers(result[key])]
+    if isinstance(result, (list, tuple)):
+        return [v for item in result for v in _numbers(item)]
+    if isinstance(result, np.ndarray):
+        return [float(v) for v in result.reshape(-1)]
+    if isinstance(result, (int, float, np.number)) and not isinstance(result, bool):
+        return [float(result)]
+    if isinstance(result, ModelSummary):
+        return [float(result.total_params)] + [float(d) for row in result.rows for d in row.output_shape]
+    return []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_example_runs_with_backend_numba(name, request, tmp_path, capsys):
+    """``--backend numba`` is honoured and gives the NumPy backend's results (training to rounding)."""
+    if not mt.backends.available()["numba"].available:
+        pytest.skip(f"numba backend unavailable: {mt.backends.available()['numba'].reason}")
+    args = list(_QUICK_ARGS[name])
+    if name in ("mnist_cnn", "dense_vs_cnn", "visualize"):
+        dataset_or_skip(MNIST)
+    if name == "fashion_mnist":
+        dataset_or_skip(FashionMNIST)
+    if name == "cifar10":
+        write_cifar(tmp_path)
+        args += ["--data", str(tmp_path)]
+    results = {}
+    for backend in ("numpy", "numba"):
+        extra = ["--backend", backend]
+        if name == "visualize":
+            extra += ["--checkpoint", str(request.getfixturevalue("mnist_checkpoint")[0]),
+                      "--out", str(tmp_path / backend)]
+        results[backend] = load(name).main(args + extra)
+        assert mt.get_default_backend() == backend
+        mt.set_default_backend(None)
+    capsys.readouterr()
+    if name == "visualize":
+        assert sorted(results["numba"]) == sorted(results["numpy"])
+        for path in results["numba"].values():
+            assert_png(path)
+        return
+    mine, reference = _numbers(results["numba"]), _numbers(results["numpy"])
+    assert mine and len(mine) == len(reference)
+    np.testing.assert_allclose(mine, reference, rtol=0.05, atol=0.05)
