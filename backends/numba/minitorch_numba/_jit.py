@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Callable
 
 # Numba's parallel kernels run on its OpenMP thread pool. By default (OMP_WAIT_POLICY=active)
@@ -28,12 +29,13 @@ PARALLEL_MIN = int(os.environ.get("MINITORCH_NUMBA_PARALLEL_MIN", str(1 << 24)))
 
 
 class Kernel:
-    """A function compiled by ``numba.njit(parallel=True, cache=True)``, run on 1 thread for small work.
+    """A function compiled twice by Numba (``cache=True``): serially for small work, ``parallel=True`` for large.
 
-    Call it as ``k(size, *args)``: below ``PARALLEL_MIN`` elements of work it runs on one
-    thread (``numba.set_num_threads(1)``: the same vectorised machine code, no wake-up of the
-    other threads), at or above it on all of Numba's threads. The setting is left in place for
-    the calling thread (Numba's own ``prange`` code in it sees it too).
+    Call it as ``k(size, *args)``: below ``PARALLEL_MIN`` elements of work the serial version
+    runs (``prange`` is a plain loop there: no thread wake-up), at or above it the parallel one on
+    all of Numba's threads. Each version is compiled on its first call, so a process that never
+    crosses ``PARALLEL_MIN`` never pays for the parallel compilation (3-4x slower than the serial
+    one: it is most of a cold start). The two are distinct functions to Numba's on-disk cache.
 
     Example:
         >>> import numpy as np
@@ -50,14 +52,20 @@ class Kernel:
     def __init__(self, fn: Callable, fastmath: bool = False, cache: bool = True) -> None:
         self.__doc__ = fn.__doc__
         # error_model="numpy": x / 0 gives inf or nan as in NumPy, instead of raising ZeroDivisionError.
-        self.jit = numba.njit(parallel=True, fastmath=set(FAST) if fastmath else False, error_model="numpy",
-                              cache=cache, nogil=True)(fn)
+        options = dict(fastmath=set(FAST) if fastmath else False, error_model="numpy", cache=cache, nogil=True)
+        self.serial = numba.njit(parallel=False, **options)(_renamed(fn, "serial"))
+        self.parallel = numba.njit(parallel=True, **options)(fn)
 
     def __call__(self, size: int, *args: object) -> object:
-        threads = numba.config.NUMBA_NUM_THREADS if size >= PARALLEL_MIN else 1
-        if numba.get_num_threads() != threads:  # left set: a run of small calls pays for it once
-            numba.set_num_threads(threads)
-        return self.jit(*args)
+        return (self.parallel if size >= PARALLEL_MIN else self.serial)(*args)
+
+
+def _renamed(fn: Callable, suffix: str) -> Callable:
+    """A copy of ``fn`` with another qualified name, so Numba caches its compilations apart from ``fn``'s."""
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = f"{fn.__qualname__}_{suffix}"
+    copy.__module__, copy.__doc__ = fn.__module__, fn.__doc__
+    return copy
 
 
 def kernel(fastmath: bool = False) -> Callable[[Callable], Kernel]:

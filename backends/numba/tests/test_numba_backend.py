@@ -13,6 +13,7 @@ pytest.importorskip("numba", reason="the numba backend needs Numba: pip install 
 pytest.importorskip("minitorch_numba", reason="pip install -e backends/numba")
 
 import minitorch_numba  # noqa: E402
+import numba  # noqa: E402
 from minitorch_numba import _jit  # noqa: E402
 from minitorch_numba.backend import NumbaBackend  # noqa: E402
 
@@ -42,6 +43,22 @@ def threads(request, monkeypatch):
     if request.param:
         monkeypatch.setattr(_jit, "PARALLEL_MIN", 0)
     return request.param
+
+
+def test_small_calls_never_compile_the_parallel_version(monkeypatch):
+    """Below PARALLEL_MIN only the serial compilation runs (parallel compiling is most of a cold start)."""
+    def fill(out, value):  # pragma: no cover - compiled
+        for i in numba.prange(out.size):
+            out[i] = value
+
+    k = _jit.Kernel(fill, cache=False)
+    out = np.zeros(5)
+    k(out.size, out, 1.5)
+    assert out.tolist() == [1.5] * 5 and k.serial.signatures and not k.parallel.signatures
+    monkeypatch.setattr(_jit, "PARALLEL_MIN", 5)
+    k(out.size, out, 2.5)
+    assert out.tolist() == [2.5] * 5 and k.parallel.signatures
+    assert k.serial.py_func.__qualname__ != k.parallel.py_func.__qualname__  # separate on-disk cache entries
 
 
 # ---- discovery and selection ---------------------------------------------------------------
