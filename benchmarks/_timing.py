@@ -11,9 +11,16 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 
 
 def pin_threads() -> None:
-    """Give NumPy's BLAS and PyTorch the same number of threads (set before importing them)."""
+    """Give NumPy's BLAS and PyTorch the same number of threads (set before importing them).
+
+    Also makes OpenBLAS's idle threads sleep at once (``OPENBLAS_THREAD_TIMEOUT=4``): by default
+    they spin for about 0.1 s after every GEMM, and on 2 cores that spinning took the cores from
+    whichever library ran next, so alternating calls charged PyTorch for our BLAS (its MNIST step
+    measured 32 ms alternating and 14-16 ms on its own). With it, both run at their own speed.
+    """
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(THREADS))
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
 def median_time(fn: Callable[[], object], repeats: int = 20, warmup: int = 3) -> float:

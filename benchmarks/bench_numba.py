@@ -5,8 +5,9 @@ forward+backward), max and average pooling 2x2, and whole training steps (forwar
 cross-entropy, backward, optimizer step) of LeNet-5, the Keras MNIST CNN (RMSprop) and a small
 VGG-style CIFAR net (``--no-vgg`` skips the VGG's layers and step). All three get the same
 number of threads (``BENCH_THREADS``, default 2: OpenBLAS and Numba through the environment
-before they load, ``torch.set_num_threads``). They are timed alternately, one call each per
-round, after warm-up calls; the table gives medians and ratios (lower is better).
+before they load, ``torch.set_num_threads``). They are timed in alternating blocks of calls, each
+block after one untimed call (see ``side_by_side``); the table gives medians and ratios (lower
+is better).
 
 First call: the first training step of the MNIST CNN in a fresh process (imports excluded),
 with the Numba cache empty (JIT compilation) and again with it filled (kernels loaded from disk).
@@ -48,17 +49,26 @@ POOLS = {"MaxPool2d": (max_pool2d, TF.max_pool2d), "AvgPool2d": (avg_pool2d, TF.
 Row = tuple[str, float, float, float]  # case, torch, numpy backend, numba backend (seconds)
 
 
-def side_by_side(fns: list[Callable[[], object]], repeats: int, warmup: int = 2) -> list[float]:
-    """Median seconds of each of ``fns``, called alternately for ``repeats`` rounds after ``warmup``."""
+def side_by_side(fns: list[Callable[[], object]], repeats: int, warmup: int = 2, block: int = 3) -> list[float]:
+    """Median seconds per call of each of ``fns``, in alternating blocks: ``repeats`` rounds after ``warmup``.
+
+    Each round gives every function one untimed call, then times ``block`` calls in a row. The
+    untimed call absorbs the switch from the other library: right after a call, OpenBLAS's and
+    OpenMP's threads keep spinning on the 2 cores for a while, and timing the very next call of
+    the other library charged it for that (PyTorch's MNIST step measured 40 ms alternating call
+    by call, 16 ms in a run of its own).
+    """
     for _ in range(warmup):
         for fn in fns:
             fn()
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for fn, t in zip(fns, times):
-            start = time.perf_counter()
             fn()
-            t.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for _ in range(block):
+                fn()
+            t.append((time.perf_counter() - start) / block)
     return [statistics.median(t) for t in times]
 
 

@@ -148,10 +148,13 @@ class NumbaBackend(NumpyBackend):
 
     # ---- convolutions: Numba im2col / col2im around BLAS GEMMs, one per batch chunk -----------
     # Taken where it measured faster than the NumPy backend: deep columns (C/groups*kh*kw > 32,
-    # where the NumPy backend goes channels-last) and output rows at least 16 wide (the small
-    # VGG's layers). On narrower rows (MNIST's 11x11 and 3x3 outputs) the per-row loop overhead
-    # loses to NumPy's channels-last copies, and shallow layers keep its bias-folding batched GEMM.
-    conv_min_width = 16
+    # where the NumPy backend goes channels-last) and output rows at least 32 wide (the small
+    # VGG's first block: 0.82 / 0.93 / 1.00 of NumPy's time for fwd / bwd-input / bwd-weight, with
+    # OpenBLAS's threads sleeping between calls). At 16 wide (its second block) it won while
+    # OpenBLAS's idle threads spun and lost when they slept (1.24 / 0.76 / 1.51 on 64->128), so it
+    # is not taken there; on narrower rows (MNIST's 11x11 and 3x3 outputs) the per-row loop
+    # overhead loses to NumPy's channels-last copies, and shallow layers keep its bias-folding GEMM.
+    conv_min_width = 32
     conv_min_depth = 33  # C/groups*kh*kw
     # Most im2col elements per batch chunk: 1 MiB of float32 columns, still in L2 when the GEMM reads them.
     conv_chunk = 1 << 18
