@@ -43,7 +43,7 @@ class HostElementwiseKernel:
         assert len(args) == len(self.inputs) + len(self.outputs), (self.name, len(args))
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         t = arrays[0].dtype.type  # every parameter is T: scalars are cast to it, as CuPy does
-        scope = {"sqrt": np.sqrt, "max": np.maximum}
+        scope = {"sqrt": np.sqrt, "max": np.maximum, "exp": np.exp, "abs": np.abs}
         for name, value in zip(self.inputs + self.outputs, args):
             scope[name] = value if isinstance(value, np.ndarray) else t(value)
         with np.errstate(all="ignore"):

@@ -150,13 +150,13 @@ def test_training_matches_the_numpy_backend_with_no_host_copies(host, make_optim
 
 
 def _all_rules() -> set:
-    from minitorch_cupy import updates
+    from minitorch_cupy import fused
 
     flags = [False, True]
-    rules = {make(*b) for make in (updates.sgd_rule, updates.adam_rule, updates.rmsprop_rule)
+    rules = {make(*b) for make in (fused.sgd_rule, fused.adam_rule, fused.rmsprop_rule)
              for b in itertools.product(flags, repeat=4)}
-    rules |= {updates.nadam_rule(*b) for b in itertools.product(flags, repeat=3)}
-    return rules | {updates.adagrad_rule(*b) for b in itertools.product(flags, repeat=2)}
+    rules |= {fused.nadam_rule(*b) for b in itertools.product(flags, repeat=3)}
+    return rules | {fused.adagrad_rule(*b) for b in itertools.product(flags, repeat=2)} | {fused.SIGMOID}
 
 
 def _as_cuda_source(rule, t: str) -> str:
@@ -164,8 +164,9 @@ def _as_cuda_source(rule, t: str) -> str:
     scalars = "".join(f", const T {s}" for s in rule.scalars)
     outputs = "".join(f", T* _{o}" for o in rule.outputs)
     refs = "".join(f"  T &{o} = _{o}[i];\n" for o in rule.outputs)
-    return (f"typedef {t} T;\nextern \"C\" __global__ void {rule.name}(const T* _grad{scalars}{outputs}, int n) {{\n"
-            f"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i >= n) return;\n  const T grad = _grad[i];\n"
+    a = rule.array
+    return (f"typedef {t} T;\nextern \"C\" __global__ void {rule.name}(const T* _{a}{scalars}{outputs}, int n) {{\n"
+            f"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i >= n) return;\n  const T {a} = _{a}[i];\n"
             f"{refs}{rule.operation()}\n}}\n")
 
 
@@ -178,7 +179,7 @@ def test_every_update_rule_compiles_as_cuda():
     except Exception as exc:
         pytest.skip(f"needs CuPy with NVRTC (pip install cupy-cuda12x nvidia-cuda-nvrtc-cu12): {exc}")
     rules = _all_rules()
-    assert len(rules) == 50
+    assert len(rules) == 51
     failures = []
     for rule, t in itertools.product(rules, ("float", "double")):
         program = nvrtc.createProgram(_as_cuda_source(rule, t), f"{rule.name}.cu", [], [])

@@ -1,4 +1,4 @@
-"""Fused optimizer updates: each step of SGD, Adam, RMSprop, NAdam and Adagrad as one CUDA elementwise kernel.
+"""Fused elementwise kernels: each optimizer step (SGD, Adam, RMSprop, NAdam, Adagrad) and sigmoid as one CUDA kernel.
 
 A rule is a few assignments written in the subset C and Python share (``+ - * /``, ``sqrt``,
 ``max``, parentheses), so the same text is the body of a ``cupy.ElementwiseKernel`` and can be
@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class UpdateRule:
-    """An elementwise update: array ``grad`` and scalar ``scalars`` in, ``outputs`` updated in place.
+class ElementwiseRule:
+    """An elementwise kernel: the array ``array`` and the scalars ``scalars`` in, ``outputs`` written.
+
+    Outputs are read too, so an update rule changes its parameter and state in place.
 
     Example:
         >>> rule = sgd_rule(momentum=False, nesterov=False, weight_decay=False, maximize=False)
@@ -29,16 +31,17 @@ class UpdateRule:
     scalars: tuple[str, ...]
     outputs: tuple[str, ...]
     body: tuple[str, ...] = field(default=())
+    array: str = "grad"
 
     def in_params(self) -> str:
-        return ", ".join(f"T {n}" for n in ("grad",) + self.scalars)
+        return ", ".join(f"T {n}" for n in (self.array,) + self.scalars)
 
     def out_params(self) -> str:
         return ", ".join(f"T {n}" for n in self.outputs)
 
     def operation(self) -> str:
         """The body as CUDA statements (locals declared ``T`` at their first assignment)."""
-        declared = set(self.outputs) | {"grad"} | set(self.scalars)
+        declared = set(self.outputs) | {self.array} | set(self.scalars)
         lines = []
         for statement in self.body:
             target = statement.split("=", 1)[0].strip()
@@ -52,7 +55,7 @@ def _grad(weight_decay: bool, maximize: bool) -> str:
     return f"g = {grad} + wd * param" if weight_decay else f"g = {grad}"
 
 
-def sgd_rule(momentum: bool, nesterov: bool, weight_decay: bool, maximize: bool) -> UpdateRule:
+def sgd_rule(momentum: bool, nesterov: bool, weight_decay: bool, maximize: bool) -> ElementwiseRule:
     """``torch.optim.SGD``; with momentum the buffer is an output (``first`` selects its first step).
 
     Example:
@@ -66,7 +69,7 @@ def sgd_rule(momentum: bool, nesterov: bool, weight_decay: bool, maximize: bool)
     else:
         body.append("param = param - lr * g")
     scalars = ("lr",) + (("wd",) if weight_decay else ()) + (("momentum", "dampening_c") if momentum else ())
-    return UpdateRule("minitorch_sgd", scalars, ("param", "buf") if momentum else ("param",), tuple(body))
+    return ElementwiseRule("minitorch_sgd", scalars, ("param", "buf") if momentum else ("param",), tuple(body))
 
 
 def _moments(decoupled: bool, weight_decay: bool, maximize: bool) -> list[str]:
@@ -81,7 +84,7 @@ def _moment_scalars(decoupled: bool, weight_decay: bool) -> tuple[str, ...]:
         "w", "beta2", "beta2_c", "eps")
 
 
-def adam_rule(amsgrad: bool, decoupled: bool, weight_decay: bool, maximize: bool) -> UpdateRule:
+def adam_rule(amsgrad: bool, decoupled: bool, weight_decay: bool, maximize: bool) -> ElementwiseRule:
     """``torch.optim.Adam``/``AdamW`` (``decoupled``), with AMSGrad's running maximum as an output.
 
     Example:
@@ -93,11 +96,11 @@ def adam_rule(amsgrad: bool, decoupled: bool, weight_decay: bool, maximize: bool
     if amsgrad:
         body.append("vmax = max(vmax, v)")
     body.append(f"param = param - step_size * m / (sqrt({'vmax' if amsgrad else 'v'}) / bc2_sqrt + eps)")
-    return UpdateRule("minitorch_adam", _moment_scalars(decoupled, weight_decay) + ("step_size", "bc2_sqrt"),
+    return ElementwiseRule("minitorch_adam", _moment_scalars(decoupled, weight_decay) + ("step_size", "bc2_sqrt"),
                       ("param", "m", "v") + (("vmax",) if amsgrad else ()), tuple(body))
 
 
-def nadam_rule(decoupled: bool, weight_decay: bool, maximize: bool) -> UpdateRule:
+def nadam_rule(decoupled: bool, weight_decay: bool, maximize: bool) -> ElementwiseRule:
     """``torch.optim.NAdam`` (the optimizer computes the momentum-schedule coefficients).
 
     Example:
@@ -107,11 +110,11 @@ def nadam_rule(decoupled: bool, weight_decay: bool, maximize: bool) -> UpdateRul
     decoupled = decoupled and weight_decay
     body = _moments(decoupled, weight_decay, maximize) + [
         "denom = sqrt(v / bc2) + eps", "param = param + g_coef * g / denom", "param = param + m_coef * m / denom"]
-    return UpdateRule("minitorch_nadam", _moment_scalars(decoupled, weight_decay) + ("bc2", "g_coef", "m_coef"),
+    return ElementwiseRule("minitorch_nadam", _moment_scalars(decoupled, weight_decay) + ("bc2", "g_coef", "m_coef"),
                       ("param", "m", "v"), tuple(body))
 
 
-def rmsprop_rule(centered: bool, momentum: bool, weight_decay: bool, maximize: bool) -> UpdateRule:
+def rmsprop_rule(centered: bool, momentum: bool, weight_decay: bool, maximize: bool) -> ElementwiseRule:
     """``torch.optim.RMSprop``: mean square, optionally centered and with momentum.
 
     Example:
@@ -131,10 +134,10 @@ def rmsprop_rule(centered: bool, momentum: bool, weight_decay: bool, maximize: b
     scalars = ("lr", "alpha", "alpha_c", "eps") + (("wd",) if weight_decay else ()) + (
         ("momentum",) if momentum else ())
     outputs = ("param", "square_avg") + (("grad_avg",) if centered else ()) + (("buf",) if momentum else ())
-    return UpdateRule("minitorch_rmsprop", scalars, outputs, tuple(body))
+    return ElementwiseRule("minitorch_rmsprop", scalars, outputs, tuple(body))
 
 
-def adagrad_rule(weight_decay: bool, maximize: bool) -> UpdateRule:
+def adagrad_rule(weight_decay: bool, maximize: bool) -> ElementwiseRule:
     """``torch.optim.Adagrad`` (the optimizer computes the decayed learning rate ``clr``).
 
     Example:
@@ -143,5 +146,11 @@ def adagrad_rule(weight_decay: bool, maximize: bool) -> UpdateRule:
     """
     body = (_grad(weight_decay, maximize), "state_sum = state_sum + g * g",
             "param = param - clr * g / (sqrt(state_sum) + eps)")
-    return UpdateRule("minitorch_adagrad", ("clr", "eps") + (("wd",) if weight_decay else ()),
+    return ElementwiseRule("minitorch_adagrad", ("clr", "eps") + (("wd",) if weight_decay else ()),
                       ("param", "state_sum"), body)
+
+
+# Stable for every x: exp only of -|x| (never overflows), and a NaN stays NaN. The two branches
+# are weighted by 0/1 comparisons, which is safe here because both terms are always finite.
+SIGMOID = ElementwiseRule("minitorch_sigmoid", (), ("y",), (
+    "e = exp(-abs(x))", "y = (x >= 0) * (1 / (1 + e)) + (x < 0) * (e / (1 + e))"), array="x")
