@@ -34,9 +34,11 @@ class ElementwiseRule:
     array: str = "grad"
 
     def in_params(self) -> str:
+        """CuPy's input parameter list: the array, then the scalars, all of type ``T``."""
         return ", ".join(f"T {n}" for n in (self.array,) + self.scalars)
 
     def out_params(self) -> str:
+        """CuPy's output parameter list (read and written in place)."""
         return ", ".join(f"T {n}" for n in self.outputs)
 
     def operation(self) -> str:

@@ -35,7 +35,14 @@ def requested_bytes(exc: BaseException) -> int | None:
 
 
 def describe(cupy: ModuleType, exc: BaseException) -> str:
-    """The message of a ``GPUOutOfMemoryError`` for CuPy's ``exc``: asked, free, total and pooled bytes."""
+    """The message of a ``GPUOutOfMemoryError`` for CuPy's ``exc``: asked, free, total and pooled bytes.
+
+    Example (a module without CUDA: the free memory is reported unknown, the request still named):
+        >>> import types
+        >>> print(describe(types.ModuleType("nocuda"), MemoryError("Out of memory allocating 2,048 bytes")))
+        ... # doctest: +ELLIPSIS
+        cupy backend: out of GPU memory: asked for 0.00 GiB (2,048 bytes); free memory unknown (...). Try ...
+    """
     asked = requested_bytes(exc)
     parts = [f"out of GPU memory: asked for {asked / GiB:.2f} GiB ({asked:,} bytes)" if asked is not None
              else f"out of GPU memory ({exc})"]
@@ -53,7 +60,20 @@ def describe(cupy: ModuleType, exc: BaseException) -> str:
 
 
 def translating_out_of_memory(cupy: ModuleType, method: Callable) -> Callable:
-    """``method`` with CuPy's ``OutOfMemoryError`` re-raised as ``GPUOutOfMemoryError`` (the original chained)."""
+    """``method`` with CuPy's ``OutOfMemoryError`` re-raised as ``GPUOutOfMemoryError`` (the original chained).
+
+    Example:
+        >>> import types
+        >>> fake = types.SimpleNamespace(cuda=types.SimpleNamespace(memory=types.SimpleNamespace(
+        ...     OutOfMemoryError=MemoryError)))
+        >>> def allocate():
+        ...     raise MemoryError("Out of memory allocating 1,024 bytes (allocated so far: 0 bytes).")
+        >>> try:
+        ...     translating_out_of_memory(fake, allocate)()
+        ... except GPUOutOfMemoryError as e:
+        ...     print(str(e)[:60])
+        cupy backend: out of GPU memory: asked for 0.00 GiB (1,024 b
+    """
     oom = cupy.cuda.memory.OutOfMemoryError
 
     @functools.wraps(method)
@@ -67,7 +87,23 @@ def translating_out_of_memory(cupy: ModuleType, method: Callable) -> Callable:
 
 
 def wrap_public_methods(obj: object, cupy: ModuleType) -> None:
-    """Give the instance ``obj`` translating versions of its public methods (the contract's entry points)."""
+    """Give the instance ``obj`` translating versions of its public methods (the contract's entry points).
+
+    Example:
+        >>> import types
+        >>> fake = types.SimpleNamespace(cuda=types.SimpleNamespace(memory=types.SimpleNamespace(
+        ...     OutOfMemoryError=MemoryError)))
+        >>> class Backend:
+        ...     def full(self, n):
+        ...         raise MemoryError("Out of memory allocating 4 bytes")
+        >>> b = Backend()
+        >>> wrap_public_methods(b, fake)
+        >>> try:
+        ...     b.full(1)
+        ... except GPUOutOfMemoryError as e:
+        ...     print(type(e).__name__, "4 bytes" in str(e))
+        GPUOutOfMemoryError True
+    """
     for name, _ in inspect.getmembers(type(obj), inspect.isfunction):
         if not name.startswith("_") and not isinstance(inspect.getattr_static(type(obj), name), staticmethod):
             setattr(obj, name, translating_out_of_memory(cupy, getattr(obj, name)))
