@@ -358,8 +358,9 @@ class NumpyBackend(Backend):
         return self._as_strided(padded, (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dilation[0], s_w * dilation[1],
                                                                   s_h * stride[0], s_w * stride[1]))
 
-    def _batch_chunks(self, n, per_sample):
-        step = max(1, self._conv_chunk // max(per_sample, 1))
+    def _batch_chunks(self, n, per_sample, limit=None):
+        """``(n0, n1)`` batch ranges of at most ``limit`` (default ``_conv_chunk``) elements, one sample at least."""
+        step = max(1, (limit or self._conv_chunk) // max(per_sample, 1))
         return [(i, min(i + step, n)) for i in range(0, n, step)]
 
     def _nhwc_cols(self, win, n0, n1, groups):

@@ -96,23 +96,20 @@ def make(device_count: int | Exception = 1, free: int = 1 << 30, total: int = 80
 @contextmanager
 def installed(**options):
     """Within the block ``import cupy`` gives the stand-in and minitorch loads the ``cupy`` backend afresh."""
-    from minitorch import backends
+    from minitorch.testing import fresh_backend
 
     cupy, cupyx = make(**options)
     saved = {m: sys.modules.get(m) for m in ("cupy", "cupyx")}
     sys.modules["cupy"], sys.modules["cupyx"] = cupy, cupyx
-    backends._instances.pop("cupy", None)
-    backends._failures.pop("cupy", None)
     try:
-        yield cupy
+        with fresh_backend("cupy"):
+            yield cupy
     finally:
         for m, module in saved.items():
             if module is None:
                 sys.modules.pop(m, None)
             else:
                 sys.modules[m] = module
-        backends._instances.pop("cupy", None)
-        backends._failures.pop("cupy", None)
 
 
 def install_for_process() -> None:

@@ -17,6 +17,7 @@ import minitorch as mt
 import minitorch.nn.functional as F
 from minitorch import backends, nn
 from minitorch.backends import BackendUnavailableError
+from minitorch.testing import fresh_backend
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -38,9 +39,7 @@ def test_registered_through_the_entry_point():
 
 def test_without_cupy_the_reason_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
-    backends._instances.pop("cupy", None)
-    backends._failures.pop("cupy", None)
-    try:
+    with fresh_backend("cupy"):
         status = backends.available()["cupy"]
         assert not status.available
         assert "CuPy is not installed" in status.reason and "minitorch[cupy]" in status.reason
@@ -48,8 +47,6 @@ def test_without_cupy_the_reason_says_what_to_install(monkeypatch):
         with pytest.raises(BackendUnavailableError, match="CuPy is not installed"):
             mt.zeros(1, backend="cupy")
         assert mt.zeros(1).backend == "numpy"  # nothing else breaks
-    finally:
-        backends._failures.pop("cupy", None)
 
 
 @pytest.mark.parametrize("device_count, expected", [

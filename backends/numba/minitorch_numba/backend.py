@@ -165,11 +165,6 @@ class NumbaBackend(NumpyBackend):
         return (all(is_float_array(a) and a.dtype == present[0].dtype for a in present)
                 and w_shape[1] * w_shape[2] * w_shape[3] >= self.conv_min_depth and out_width >= self.conv_min_width)
 
-    def _chunks(self, n, per_sample):
-        """``(n0, n1)`` batch ranges of at most ``conv_chunk`` elements of columns each (one sample at least)."""
-        step = max(1, self.conv_chunk // max(per_sample, 1))
-        return [(i, min(i + step, n)) for i in range(0, n, step)]
-
     def _columns(self, x, kh, kw, stride, padding, dilation, oh, ow):
         """Yield ``(n0, n1, cols)``: the im2col columns ``(C*kh*kw, (n1-n0)*oh*ow)`` of each batch chunk of ``x``.
 
@@ -178,7 +173,7 @@ class NumbaBackend(NumpyBackend):
         n, c = x.shape[:2]
         k, length = c * kh * kw, oh * ow
         x = np.ascontiguousarray(x)
-        chunks = self._chunks(n, k * length)
+        chunks = self._batch_chunks(n, k * length, self.conv_chunk)
         buf = np.empty(k * (chunks[0][1] - chunks[0][0]) * length, x.dtype)
         for n0, n1 in chunks:
             cols = buf[:k * (n1 - n0) * length].reshape(k, (n1 - n0) * length)
@@ -216,7 +211,7 @@ class NumbaBackend(NumpyBackend):
         wt = np.ascontiguousarray(w).reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
         rows = self._grad_by_channel(grad)
         gx = np.empty(input_shape, grad.dtype)
-        chunks = self._chunks(n, c * kh * kw * length)
+        chunks = self._batch_chunks(n, c * kh * kw * length, self.conv_chunk)
         buf = np.empty(c * kh * kw * (chunks[0][1] - chunks[0][0]) * length, grad.dtype)  # columns, reused per chunk
         for n0, n1 in chunks:
             cols = buf[:c * kh * kw * (n1 - n0) * length].reshape(groups, cg * kh * kw, -1)
@@ -254,7 +249,7 @@ class NumbaBackend(NumpyBackend):
             return super().max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
         out = np.empty(x.shape[:2] + (x.shape[2] // 2, x.shape[3] // 2), x.dtype)
         if out.size:
-            pooling.max_forward_2x2(x.size, np.ascontiguousarray(x), out)
+            pooling.forward_2x2(x.size, np.ascontiguousarray(x), True, x.dtype.type(1), out)
         return out
 
     def max_pool2d_backward(self, grad, x, out, kernel_size, stride, padding, dilation, ceil_mode):
@@ -272,7 +267,7 @@ class NumbaBackend(NumpyBackend):
                                               divisor_override)
         out = np.empty(x.shape[:2] + (x.shape[2] // 2, x.shape[3] // 2), x.dtype)
         if out.size:
-            pooling.avg_forward_2x2(x.size, np.ascontiguousarray(x), x.dtype.type(divisor_override or 4), out)
+            pooling.forward_2x2(x.size, np.ascontiguousarray(x), False, x.dtype.type(divisor_override or 4), out)
         return out
 
     def avg_pool2d_backward(self, grad, input_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,

@@ -14,8 +14,13 @@ from ._jit import kernel
 
 
 @kernel()
-def max_forward_2x2(x, out):  # pragma: no cover - compiled
-    """``out[n, c, y, x]`` = the maximum of ``x[n, c, 2y:2y+2, 2x:2x+2]``; NaN propagates."""
+def forward_2x2(x, take_max, div, out):  # pragma: no cover - compiled
+    """``out[n, c, y, x]`` = the maximum (``take_max``) or the sum over ``div`` of ``x[n, c, 2y:2y+2, 2x:2x+2]``.
+
+    The maximum propagates NaN and keeps the first of equal values, as NumPy's chain of maximums;
+    the sum adds in row-major order, as NumPy. ``take_max`` is the same for the whole call, so
+    the branch on it is predicted (LLVM hoists it out of the loop).
+    """
     n, c = x.shape[0], x.shape[1]
     oh, ow = out.shape[2], out.shape[3]
     for t in prange(n * c):
@@ -30,13 +35,16 @@ def max_forward_2x2(x, out):  # pragma: no cover - compiled
             for xo in range(ow):
                 q = 2 * xo
                 x0, x1, x2, x3 = r0[q], r0[q + 1], r1[q], r1[q + 1]
-                # selects, not if-statements: LLVM vectorises them (branches on random data cost 4-10x)
-                top = x1 if x1 > x0 else x0
-                bottom = x3 if x3 > x2 else x2
-                a = bottom if bottom > top else top  # the first maximum on ties, as NumPy's maximum chain
-                if (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3):  # rare: a NaN propagates
-                    a = x0 + x1 + x2 + x3
-                d[xo] = a
+                if take_max:
+                    # selects, not if-statements: LLVM vectorises them (branches on random data cost 4-10x)
+                    top = x1 if x1 > x0 else x0
+                    bottom = x3 if x3 > x2 else x2
+                    a = bottom if bottom > top else top
+                    if (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3):  # rare: a NaN propagates
+                        a = x0 + x1 + x2 + x3
+                    d[xo] = a
+                else:
+                    d[xo] = (((x0 + x1) + x2) + x3) / div
 
 
 @kernel()
@@ -88,24 +96,6 @@ def max_backward_2x2(grad, x, gx):  # pragma: no cover - compiled
                 d1[q] = 0
         for r in range(2 * oh, h):  # a last row no window covers (odd height)
             dst[r, :] = 0
-
-
-@kernel()
-def avg_forward_2x2(x, div, out):  # pragma: no cover - compiled
-    """``out[n, c, y, x]`` = the sum of ``x[n, c, 2y:2y+2, 2x:2x+2]`` (row-major order, as NumPy) over ``div``."""
-    n, c = x.shape[0], x.shape[1]
-    oh, ow = out.shape[2], out.shape[3]
-    for t in prange(n * c):
-        b = t // c
-        ch = t - b * c
-        src = x[b, ch]
-        dst = out[b, ch]
-        for y in range(oh):
-            r0 = src[2 * y]
-            r1 = src[2 * y + 1]
-            d = dst[y]
-            for xo in range(ow):
-                d[xo] = (((r0[2 * xo] + r0[2 * xo + 1]) + r1[2 * xo]) + r1[2 * xo + 1]) / div
 
 
 @kernel()

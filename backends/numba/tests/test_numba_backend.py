@@ -20,6 +20,7 @@ from minitorch_numba.backend import NumbaBackend  # noqa: E402
 from minitorch import backends  # noqa: E402
 from minitorch.backends import BackendUnavailableError  # noqa: E402
 from minitorch.backends.numpy_backend import NumpyBackend  # noqa: E402
+from minitorch.testing import fresh_backend  # noqa: E402
 
 NP = NumpyBackend()
 NB = NumbaBackend()
@@ -78,19 +79,12 @@ def test_missing_numba_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now raises ImportError
     with pytest.raises(ImportError, match="pip install numba"):
         minitorch_numba.factory()
-    saved = dict(backends._instances), dict(backends._failures)
-    backends._instances.pop("numba", None)
-    backends._failures.pop("numba", None)
-    try:
+    with fresh_backend("numba"):
         status = backends.available()["numba"]
         assert not status.available
         assert "ImportError" in status.reason and "pip install numba" in status.reason
         with pytest.raises(BackendUnavailableError, match="pip install"):
             mt.zeros(1, backend="numba")
-    finally:
-        for d, old in zip((backends._instances, backends._failures), saved):
-            d.clear()
-            d.update(old)
     assert mt.zeros(1, backend="numba").backend == "numba"
 
 
