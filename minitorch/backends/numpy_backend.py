@@ -9,6 +9,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .contract import Backend
+from .host_memory import keep_freed_memory
 
 # Ops by the name of the array module's function, so a NumPy-compatible module (CuPy) reuses the class.
 _UNARY = {
@@ -47,6 +48,7 @@ class NumpyBackend(Backend):
     xp: ModuleType = np
 
     def __init__(self) -> None:
+        keep_freed_memory()
         xp = self.xp
         self._unary = {op: getattr(xp, fn) for op, fn in _UNARY.items()}
         self._binary = {op: getattr(xp, fn) for op, fn in _BINARY.items()}
