@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import threading
+
 import numpy as np
 
 from minitorch.backends.numpy_backend import NumpyBackend
@@ -19,14 +22,34 @@ def _flat(x: np.ndarray) -> np.ndarray | None:
     return None
 
 
+class _Scratch(threading.local):
+    """Per-thread buffers reused by every convolution call for its temporaries (padded input, columns, GEMM rows).
+
+    Fresh multi-megabyte arrays cost a page fault per 4 KiB on first write: the MNIST CNN's
+    32->64 forward spent 1.4 ms of 3.8 there. Each buffer grows to the largest request and stays.
+    """
+
+    def __init__(self) -> None:
+        self.buffers: dict[tuple[str, np.dtype], np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """A C-contiguous array of ``shape`` over buffer ``name`` (its contents are garbage)."""
+        size = math.prod(shape)
+        buf = self.buffers.get((name, dtype))
+        if buf is None or buf.size < size:
+            buf = self.buffers[name, dtype] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
+
+
 class NumbaBackend(NumpyBackend):
     """NumPy arrays; Numba kernels for the hot paths of CNN training, each kept where it measured faster.
 
-    In Numba: the im2col packing and col2im scatter-add of the wider convolutions (the GEMMs stay
-    on BLAS), 2x2 max and average pooling, ReLU and its backward, bias broadcasts, the conv bias
-    gradient's per-channel sum, softmax and cross-entropy, and the Adam-family updates. Everything
-    else (views, other reductions, matmul, the narrow convolutions, the other poolings, SGD) is the
-    NumPy backend's. Each override falls back to it for dtypes, layouts or shapes its kernels do not cover.
+    In Numba: the data movement of the deep convolutions (channels-last copy, im2col, col2im and
+    the NCHW <-> GEMM-row transposes; the GEMMs stay on BLAS), 2x2 max and average pooling, ReLU
+    and its backward, bias broadcasts, the conv bias gradient's per-channel sum, softmax and
+    cross-entropy, and the Adam-family updates. Everything else (views, other reductions, matmul,
+    the shallow first-layer convolutions, the other poolings, SGD) is the NumPy backend's. Each
+    override falls back to it for dtypes, layouts or shapes its kernels do not cover.
 
     Example:
         >>> import minitorch as mt
@@ -146,93 +169,81 @@ class NumbaBackend(NumpyBackend):
                                    np.ascontiguousarray(weight_t), loss, logp)
         return loss, logp
 
-    # ---- convolutions: Numba im2col / col2im around BLAS GEMMs, one per batch chunk -----------
-    # Taken where it measured faster than the NumPy backend: deep columns (C/groups*kh*kw > 32,
-    # where the NumPy backend goes channels-last) and output rows at least 32 wide (the small
-    # VGG's first block: 0.82 / 0.93 / 1.00 of NumPy's time for fwd / bwd-input / bwd-weight, with
-    # OpenBLAS's threads sleeping between calls). At 16 wide (its second block) it won while
-    # OpenBLAS's idle threads spun and lost when they slept (1.24 / 0.76 / 1.51 on 64->128), so it
-    # is not taken there; on narrower rows (MNIST's 11x11 and 3x3 outputs) the per-row loop
-    # overhead loses to NumPy's channels-last copies, and shallow layers keep its bias-folding GEMM.
-    conv_min_width = 32
-    conv_min_depth = 33  # C/groups*kh*kw
-    # Most im2col elements per batch chunk: 1 MiB of float32 columns, still in L2 when the GEMM reads them.
-    conv_chunk = 1 << 18
+    # ---- convolutions: channels-last im2col / col2im in Numba around one BLAS GEMM per batch chunk ----
+    # Taken for the convolutions the NumPy backend runs channels-last (C*kh*kw > 32, groups 1); the
+    # shallow first layers keep its NCHW path, whose GEMM also adds the bias. Most im2col elements
+    # per batch chunk: 16 MiB of float32 columns, still in L3 when the GEMM reads them.
+    conv_chunk = 1 << 22
+    _scratch = _Scratch()
 
-    def _conv_numba(self, w_shape, out_width, *arrays) -> bool:
-        """Whether the Numba convolution applies: float arrays (None skipped) of one dtype, deep columns, wide rows."""
+    def _conv_numba(self, x_shape, w_shape, stride, padding, groups, *arrays) -> bool:
+        """Whether the Numba convolution applies: float arrays (None skipped) of one dtype, deep columns, one group."""
         present = [a for a in arrays if a is not None]
-        return (all(is_float_array(a) and a.dtype == present[0].dtype for a in present)
-                and w_shape[1] * w_shape[2] * w_shape[3] >= self.conv_min_depth and out_width >= self.conv_min_width)
+        return (groups == 1 and all(is_float_array(a) and a.dtype == present[0].dtype for a in present)
+                and not self._conv_nchw(x_shape[1], w_shape[2], w_shape[3], stride, padding, groups))
 
     def _columns(self, x, kh, kw, stride, padding, dilation, oh, ow):
-        """Yield ``(n0, n1, cols)``: the im2col columns ``(C*kh*kw, (n1-n0)*oh*ow)`` of each batch chunk of ``x``.
-
-        The chunks share one buffer, so the GEMM reads columns that are still in cache.
-        """
-        n, c = x.shape[:2]
-        k, length = c * kh * kw, oh * ow
-        x = np.ascontiguousarray(x)
-        chunks = self._batch_chunks(n, k * length, self.conv_chunk)
-        buf = np.empty(k * (chunks[0][1] - chunks[0][0]) * length, x.dtype)
-        for n0, n1 in chunks:
-            cols = buf[:k * (n1 - n0) * length].reshape(k, (n1 - n0) * length)
-            conv.im2col(cols.size, x[n0:n1], kh, kw, *stride, *dilation, padding[0][0], padding[1][0], oh, ow, cols)
+        """Yield ``(n0, n1, cols)``: the im2col rows ``((n1-n0)*oh*ow, kh*kw*C)`` of each batch chunk of ``x``."""
+        (top, bottom), (left, right) = padding
+        n, c, h, w = x.shape
+        xp = self._scratch.get("padded", (n, h + top + bottom, w + left + right, c), x.dtype)
+        conv.to_channels_last(x.size, np.ascontiguousarray(x), top, left, xp)
+        k = kh * kw * c
+        for n0, n1 in self._batch_chunks(n, k * oh * ow, self.conv_chunk):
+            cols = self._scratch.get("columns", ((n1 - n0) * oh * ow, k), x.dtype)
+            conv.im2col(cols.size, xp[n0:n1], kh, kw, *stride, *dilation, oh, ow, cols)
             yield n0, n1, cols
 
-    def _grad_by_channel(self, grad):
-        """``grad`` (N, O, oh, ow) as contiguous rows ``(O, N*oh*ow)``: the GEMM operand of both backward passes."""
+    def _grad_gemm_rows(self, grad):
+        """``grad`` (N, O, oh, ow) as GEMM rows ``(N*oh*ow, O)``."""
         n, o = grad.shape[:2]
-        rows = np.empty((o, n, grad.shape[2] * grad.shape[3]), grad.dtype)
-        conv.swap_leading(rows.size, np.ascontiguousarray(grad).reshape(n, o, -1), _EMPTY[grad.dtype], rows)
-        return rows.reshape(o, -1)
+        rows = self._scratch.get("grad rows", (n, grad.shape[2] * grad.shape[3], o), grad.dtype)
+        conv.nchw_to_rows(rows.size, np.ascontiguousarray(grad).reshape(n, o, -1), rows)
+        return rows.reshape(-1, o)
 
     def conv2d_forward(self, x, w, bias, stride, padding, dilation, groups):
-        oh, ow = self._conv_geometry(x.shape, w.shape, stride, padding, dilation)
-        if not self._conv_numba(w.shape, ow, x, w, bias):
+        if not self._conv_numba(x.shape, w.shape, stride, padding, groups, x, w, bias):
             return super().conv2d_forward(x, w, bias, stride, padding, dilation, groups)
         n = x.shape[0]
-        o, cg, kh, kw = w.shape
-        wm = np.ascontiguousarray(w).reshape(groups, o // groups, cg * kh * kw)
+        o, c, kh, kw = w.shape
+        oh, ow = self._conv_geometry(x.shape, w.shape, stride, padding, dilation)
+        wt = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(kh * kw * c, o)  # (K, O), K ordered (i, j, c)
         add = _EMPTY[x.dtype] if bias is None else np.ascontiguousarray(bias)
         out = np.empty((n, o, oh * ow), x.dtype)
         for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, oh, ow):
-            res = np.matmul(wm, cols.reshape(groups, cg * kh * kw, -1)).reshape(o, n1 - n0, oh * ow)
-            conv.swap_leading(res.size, res, add, out[n0:n1])
+            rows = np.matmul(cols, wt, out=self._scratch.get("rows", (cols.shape[0], o), x.dtype))
+            rows = rows.reshape(n1 - n0, oh * ow, o)
+            conv.rows_to_nchw(rows.size, rows, add, out[n0:n1])
         return out.reshape(n, o, oh, ow)
 
     def conv2d_backward_input(self, grad, w, input_shape, stride, padding, dilation, groups):
-        if not self._conv_numba(w.shape, grad.shape[3], grad, w):
+        if not self._conv_numba(input_shape, w.shape, stride, padding, groups, grad, w):
             return super().conv2d_backward_input(grad, w, input_shape, stride, padding, dilation, groups)
-        n, c = input_shape[:2]
-        o, cg, kh, kw = w.shape
+        n = input_shape[0]
+        o, c, kh, kw = w.shape
         oh, ow = grad.shape[2], grad.shape[3]
-        length = oh * ow
-        wt = np.ascontiguousarray(w).reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
-        rows = self._grad_by_channel(grad)
+        length, k = oh * ow, kh * kw * c
+        wm = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o, k)  # (O, K), K ordered (i, j, c)
+        rows = self._grad_gemm_rows(grad)
         gx = np.empty(input_shape, grad.dtype)
-        chunks = self._batch_chunks(n, c * kh * kw * length, self.conv_chunk)
-        buf = np.empty(c * kh * kw * (chunks[0][1] - chunks[0][0]) * length, grad.dtype)  # columns, reused per chunk
-        for n0, n1 in chunks:
-            cols = buf[:c * kh * kw * (n1 - n0) * length].reshape(groups, cg * kh * kw, -1)
-            np.matmul(wt, rows[:, n0 * length:n1 * length].reshape(groups, o // groups, -1), out=cols)
-            conv.col2im(cols.size, cols.reshape(c * kh * kw, -1), kh, kw, *stride, *dilation, padding[0][0],
-                        padding[1][0], oh, ow, gx[n0:n1])
+        for n0, n1 in self._batch_chunks(n, k * length, self.conv_chunk):
+            cols = self._scratch.get("columns", ((n1 - n0) * length, k), grad.dtype)
+            np.matmul(rows[n0 * length:n1 * length], wm, out=cols)
+            conv.col2im(cols.size, cols, kh, kw, *stride, *dilation, oh, ow, padding[0][0], padding[1][0],
+                        gx[n0:n1])
         return gx
 
     def conv2d_backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups):
-        if not self._conv_numba(weight_shape, grad.shape[3], grad, x):
+        if not self._conv_numba(x.shape, weight_shape, stride, padding, groups, grad, x):
             return super().conv2d_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups)
-        o, cg, kh, kw = weight_shape
-        oh, ow = grad.shape[2], grad.shape[3]
-        length = oh * ow
-        rows = self._grad_by_channel(grad)
+        o, c, kh, kw = weight_shape
+        length = grad.shape[2] * grad.shape[3]
+        rows = self._grad_gemm_rows(grad)
         gw = None
-        for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, oh, ow):
-            part = np.matmul(rows[:, n0 * length:n1 * length].reshape(groups, o // groups, -1),
-                             cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+        for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, grad.shape[2], grad.shape[3]):
+            part = np.matmul(rows[n0 * length:n1 * length].T, cols)  # (O, K)
             gw = part if gw is None else gw + part
-        return gw.reshape(weight_shape)
+        return np.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
     # ---- pooling ------------------------------------------------------------------------------
     # 2x2 windows with stride 2 run whole-plane Numba kernels (faster on every plane size we

@@ -261,9 +261,9 @@ def test_optimizer_updates_match_numpy(method, state, kwargs, dtype, threads):
 
 
 def _wide_open() -> NumbaBackend:
-    """A Numba backend whose convolutions take the Numba path for every shape, in chunks of a few samples."""
+    """A Numba backend whose convolutions take the Numba path for every shape with one group, a few samples a chunk."""
     nb = NumbaBackend()
-    nb.conv_min_width = nb.conv_min_depth = 1
+    nb._conv_nchw = lambda *args: False  # the NumPy backend's test for its shallow-layer path
     nb.conv_chunk = 600
     return nb
 
@@ -306,10 +306,13 @@ def test_conv_im2col_col2im_match_numpy(xs, ws, stride, padding, dilation, group
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_conv_gradients_through_autograd_match_numpy(dtype, threads):
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((3, 5, 20, 34)).astype(dtype)  # 45-deep columns, 34 wide: the default Numba path
+    x = rng.standard_normal((3, 5, 20, 14)).astype(dtype)  # 45-deep columns: the default Numba path
     w = rng.standard_normal((7, 5, 3, 3)).astype(dtype)
     b = rng.standard_normal(7).astype(dtype)
-    assert NB._conv_numba(w.shape, 34, x, w, b) and not NB._conv_numba(w.shape, 18, x, w, b)
+    padding = ((1, 1), (1, 1))
+    assert NB._conv_numba(x.shape, w.shape, (1, 1), padding, 1, x, w, b)
+    assert not NB._conv_numba((3, 3, 20, 14), (7, 3, 3, 3), (1, 1), padding, 1, x, w, b)  # 27 deep: NumPy's NCHW path
+    assert not NB._conv_numba(x.shape, w.shape, (1, 1), padding, 5, x, w, b)  # groups: the NumPy backend's
     grads = []
     for name in ("numpy", "numba"):
         ts = [mt.tensor(a, backend=name, requires_grad=True) for a in (x, w, b)]
