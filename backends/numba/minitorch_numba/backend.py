@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import threading
-
 import numpy as np
 
 from minitorch.backends.numpy_backend import NumpyBackend
@@ -20,25 +17,6 @@ def _flat(x: np.ndarray) -> np.ndarray | None:
     if is_float_array(x) and x.flags.c_contiguous and x.flags.writeable:
         return x.reshape(-1)
     return None
-
-
-class _Scratch(threading.local):
-    """Per-thread buffers reused by every convolution call for its temporaries (padded input, columns, GEMM rows).
-
-    Fresh multi-megabyte arrays cost a page fault per 4 KiB on first write: the MNIST CNN's
-    32->64 forward spent 1.4 ms of 3.8 there. Each buffer grows to the largest request and stays.
-    """
-
-    def __init__(self) -> None:
-        self.buffers: dict[tuple[str, np.dtype], np.ndarray] = {}
-
-    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """A C-contiguous array of ``shape`` over buffer ``name`` (its contents are garbage)."""
-        size = math.prod(shape)
-        buf = self.buffers.get((name, dtype))
-        if buf is None or buf.size < size:
-            buf = self.buffers[name, dtype] = np.empty(size, dtype)
-        return buf[:size].reshape(shape)
 
 
 class NumbaBackend(NumpyBackend):
@@ -174,7 +152,6 @@ class NumbaBackend(NumpyBackend):
     # shallow first layers keep its NCHW path, whose GEMM also adds the bias. Most im2col elements
     # per batch chunk: 16 MiB of float32 columns, still in L3 when the GEMM reads them.
     conv_chunk = 1 << 22
-    _scratch = _Scratch()
 
     def _conv_numba(self, x_shape, w_shape, stride, padding, groups, *arrays) -> bool:
         """Whether the Numba convolution applies: float arrays (None skipped) of one dtype, deep columns, one group."""
@@ -186,18 +163,18 @@ class NumbaBackend(NumpyBackend):
         """Yield ``(n0, n1, cols)``: the im2col rows ``((n1-n0)*oh*ow, kh*kw*C)`` of each batch chunk of ``x``."""
         (top, bottom), (left, right) = padding
         n, c, h, w = x.shape
-        xp = self._scratch.get("padded", (n, h + top + bottom, w + left + right, c), x.dtype)
+        xp = np.empty((n, h + top + bottom, w + left + right, c), x.dtype)
         conv.to_channels_last(x.size, np.ascontiguousarray(x), top, left, xp)
         k = kh * kw * c
         for n0, n1 in self._batch_chunks(n, k * oh * ow, self.conv_chunk):
-            cols = self._scratch.get("columns", ((n1 - n0) * oh * ow, k), x.dtype)
+            cols = np.empty(((n1 - n0) * oh * ow, k), x.dtype)
             conv.im2col(cols.size, xp[n0:n1], kh, kw, *stride, *dilation, oh, ow, cols)
             yield n0, n1, cols
 
     def _grad_gemm_rows(self, grad):
         """``grad`` (N, O, oh, ow) as GEMM rows ``(N*oh*ow, O)``."""
         n, o = grad.shape[:2]
-        rows = self._scratch.get("grad rows", (n, grad.shape[2] * grad.shape[3], o), grad.dtype)
+        rows = np.empty((n, grad.shape[2] * grad.shape[3], o), grad.dtype)
         conv.nchw_to_rows(rows.size, np.ascontiguousarray(grad).reshape(n, o, -1), rows)
         return rows.reshape(-1, o)
 
@@ -211,8 +188,7 @@ class NumbaBackend(NumpyBackend):
         add = _EMPTY[x.dtype] if bias is None else np.ascontiguousarray(bias)
         out = np.empty((n, o, oh * ow), x.dtype)
         for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, oh, ow):
-            rows = np.matmul(cols, wt, out=self._scratch.get("rows", (cols.shape[0], o), x.dtype))
-            rows = rows.reshape(n1 - n0, oh * ow, o)
+            rows = np.matmul(cols, wt).reshape(n1 - n0, oh * ow, o)
             conv.rows_to_nchw(rows.size, rows, add, out[n0:n1])
         return out.reshape(n, o, oh, ow)
 
@@ -227,7 +203,7 @@ class NumbaBackend(NumpyBackend):
         rows = self._grad_gemm_rows(grad)
         gx = np.empty(input_shape, grad.dtype)
         for n0, n1 in self._batch_chunks(n, k * length, self.conv_chunk):
-            cols = self._scratch.get("columns", ((n1 - n0) * length, k), grad.dtype)
+            cols = np.empty(((n1 - n0) * length, k), grad.dtype)
             np.matmul(rows[n0 * length:n1 * length], wm, out=cols)
             conv.col2im(cols.size, cols, kh, kw, *stride, *dilation, oh, ow, padding[0][0], padding[1][0],
                         gx[n0:n1])
