@@ -245,7 +245,8 @@ class NumbaBackend(NumpyBackend):
             return super().max_pool2d_backward(grad, x, out, kernel_size, stride, padding, dilation, ceil_mode)
         gx = np.empty(x.shape, x.dtype)
         if x.size:
-            pooling.max_backward_2x2(x.size, np.ascontiguousarray(grad), np.ascontiguousarray(x), gx)
+            grad, x, out = (np.ascontiguousarray(a) for a in (grad, x, out))
+            pooling.max_backward_2x2(x.size, grad, x, out, gx)
         return gx
 
     def avg_pool2d_forward(self, x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):

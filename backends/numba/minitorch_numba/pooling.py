@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numba import prange
+from numba import uint64 as _u
 
 from ._jit import kernel
 
@@ -48,54 +49,46 @@ def forward_2x2(x, take_max, div, out):  # pragma: no cover - compiled
 
 
 @kernel()
-def max_backward_2x2(grad, x, gx):  # pragma: no cover - compiled
-    """``gx`` (every element written): each window's gradient at its first maximum (first NaN), else 0.
+def max_backward_2x2(grad, x, out, gx):  # pragma: no cover - compiled
+    """``gx`` (every element written): each window's gradient at its first maximum ``out`` (first NaN), else 0.
 
-    Branch-free on the common path: the maximum, then one equality select per position
-    (random data makes "which of the four" unpredictable, and mispredicted branches cost 3x).
+    Branch-free on the common path: one equality select per position against the forward's
+    maximum (random data makes "which of the four" unpredictable, and mispredicted branches
+    cost 3x). Flat unsigned indices: signed ones make Numba test each for wrap-around.
     """
     n, c, h, w = x.shape
     oh, ow = grad.shape[2], grad.shape[3]
-    for t in prange(n * c):
-        b = t // c
-        ch = t - b * c
-        src = x[b, ch]
-        dst = gx[b, ch]
-        g = grad[b, ch]
-        for y in range(oh):
-            r0 = src[2 * y]
-            r1 = src[2 * y + 1]
-            d0 = dst[2 * y]
-            d1 = dst[2 * y + 1]
-            gr = g[y]
-            for xo in range(ow):
-                q = 2 * xo
-                x0 = r0[q]
-                x1 = r0[q + 1]
-                x2 = r1[q]
-                x3 = r1[q + 1]
-                a = max(max(x0, x1), max(x2, x3))
+    src, dst, gf, top = x.reshape(-1), gx.reshape(-1), grad.reshape(-1), out.reshape(-1)
+    H, W, OH, OW, one, two = _u(h), _u(w), _u(oh), _u(ow), _u(1), _u(2)
+    for t_ in prange(n * c):
+        t = _u(t_)
+        plane = t * H * W
+        for y in range(OH):
+            r0 = plane + two * y * W
+            r1 = r0 + W
+            g = (t * OH + y) * OW
+            for xo in range(OW):
+                q = two * xo
+                x0, x1, x2 = src[r0 + q], src[r0 + q + one], src[r1 + q]
+                a = top[g + xo]
                 if a == a:
-                    h0 = x0 == a
-                    h1 = x1 == a
-                    h2 = x2 == a
+                    h0, h1, h2 = x0 == a, x1 == a, x2 == a
                 else:  # a NaN: the first NaN takes the gradient
-                    h0 = x0 != x0
-                    h1 = x1 != x1
-                    h2 = x2 != x2
+                    h0, h1, h2 = x0 != x0, x1 != x1, x2 != x2
                 h1 = h1 & (not h0)  # bitwise: `and`/`or` would branch
-                h2 = h2 & (not (h0 | h1))
-                h3 = not (h0 | h1 | h2)
-                gv = gr[xo]
-                d0[q] = gv if h0 else 0.0
-                d0[q + 1] = gv if h1 else 0.0
-                d1[q] = gv if h2 else 0.0
-                d1[q + 1] = gv if h3 else 0.0
-            for q in range(2 * ow, w):  # a last column no window covers (odd width)
-                d0[q] = 0
-                d1[q] = 0
-        for r in range(2 * oh, h):  # a last row no window covers (odd height)
-            dst[r, :] = 0
+                first_row = h0 | h1
+                h2 = h2 & (not first_row)
+                h3 = not (first_row | h2)
+                gv = gf[g + xo]
+                dst[r0 + q] = gv if h0 else 0.0
+                dst[r0 + q + one] = gv if h1 else 0.0
+                dst[r1 + q] = gv if h2 else 0.0
+                dst[r1 + q + one] = gv if h3 else 0.0
+            for q in range(two * OW, W):  # a last column no window covers (odd width)
+                dst[r0 + q] = 0
+                dst[r1 + q] = 0
+        for q in range(plane + two * OH * W, plane + H * W):  # a last row no window covers (odd height)
+            dst[q] = 0
 
 
 @kernel()

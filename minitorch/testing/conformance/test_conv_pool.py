@@ -188,6 +188,29 @@ def test_max_pool_ties_go_to_the_first_maximum(backend, backend_name):
                       gx, dtype)
 
 
+def test_max_pool_nan_takes_its_window_wherever_it_sits(backend, backend_name):
+    """A NaN is its window's maximum (forward), index and gradient target, at each of the four 2x2 positions."""
+    x = np.arange(32.0).reshape(1, 2, 4, 4) / 8
+    nans = [(0, 0, 0, 1), (0, 0, 1, 2), (0, 0, 3, 1), (0, 1, 0, 0), (0, 1, 3, 3)]  # the last: after bigger values
+    for position in nans:
+        x[position] = np.nan
+    config = ((2, 2), (2, 2), (0, 0), (1, 1), False)
+    grad = np.arange(1.0, 9.0).reshape(1, 2, 2, 2)
+    gx, index = np.zeros_like(x), np.empty(grad.shape, np.int64)
+    for n, c, i, j in np.ndindex(grad.shape):
+        window = [(2 * i + u, 2 * j + v) for u in (0, 1) for v in (0, 1)]
+        r, q = next(((r, q) for r, q in window if np.isnan(x[n, c, r, q])), window[-1])  # no NaN: the last is largest
+        gx[n, c, r, q], index[n, c, i, j] = grad[n, c, i, j], r * 4 + q
+    for dtype in float_dtypes(backend_name):
+        nx = backend.from_numpy(x.astype(dtype))
+        nout = backend.max_pool2d_forward(nx, *config)
+        out = backend.to_numpy(nout)
+        assert np.isnan(out).tolist() == [[[[True, True], [True, False]], [[True, False], [False, True]]]]
+        assert_native(backend, backend.max_pool2d_indices(nx, nout, *config), index, "int64")
+        assert_native(backend, backend.max_pool2d_backward(backend.from_numpy(grad.astype(dtype)), nx, nout, *config),
+                      gx, dtype)
+
+
 # ---- the public functions on this backend: values and central differences ---------------------
 @given(data=st.data())
 def test_conv2d_on_the_backend_matches_the_reference(backend_name, data):
