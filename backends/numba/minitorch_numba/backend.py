@@ -171,12 +171,13 @@ class NumbaBackend(NumpyBackend):
             conv.im2col(cols.size, xp[n0:n1], kh, kw, *stride, *dilation, oh, ow, cols)
             yield n0, n1, cols
 
-    def _grad_gemm_rows(self, grad):
-        """``grad`` (N, O, oh, ow) as GEMM rows ``(N*oh*ow, O)``."""
+    @staticmethod
+    def _grad_by_channel(grad):
+        """``grad`` (N, O, oh, ow) as ``(O, N*oh*ow)``: its transpose is the GEMM rows of both backward passes."""
         n, o = grad.shape[:2]
-        rows = np.empty((n, grad.shape[2] * grad.shape[3], o), grad.dtype)
-        conv.nchw_to_rows(rows.size, np.ascontiguousarray(grad).reshape(n, o, -1), rows)
-        return rows.reshape(-1, o)
+        by_channel = np.empty((o, n, grad.shape[2] * grad.shape[3]), grad.dtype)
+        conv.swap_leading(by_channel.size, np.ascontiguousarray(grad).reshape(n, o, -1), by_channel)
+        return by_channel.reshape(o, -1)
 
     def conv2d_forward(self, x, w, bias, stride, padding, dilation, groups):
         if not self._conv_numba(x.shape, w.shape, stride, padding, groups, x, w, bias):
@@ -200,11 +201,11 @@ class NumbaBackend(NumpyBackend):
         oh, ow = grad.shape[2], grad.shape[3]
         length, k = oh * ow, kh * kw * c
         wm = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o, k)  # (O, K), K ordered (i, j, c)
-        rows = self._grad_gemm_rows(grad)
+        by_channel = self._grad_by_channel(grad)
         gx = np.empty(input_shape, grad.dtype)
         for n0, n1 in self._batch_chunks(n, k * length, self.conv_chunk):
             cols = np.empty(((n1 - n0) * length, k), grad.dtype)
-            np.matmul(rows[n0 * length:n1 * length], wm, out=cols)
+            np.matmul(by_channel[:, n0 * length:n1 * length].T, wm, out=cols)
             conv.col2im(cols.size, cols, kh, kw, *stride, *dilation, oh, ow, padding[0][0], padding[1][0],
                         gx[n0:n1])
         return gx
@@ -214,10 +215,10 @@ class NumbaBackend(NumpyBackend):
             return super().conv2d_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups)
         o, c, kh, kw = weight_shape
         length = grad.shape[2] * grad.shape[3]
-        rows = self._grad_gemm_rows(grad)
+        by_channel = self._grad_by_channel(grad)
         gw = None
         for n0, n1, cols in self._columns(x, kh, kw, stride, padding, dilation, grad.shape[2], grad.shape[3]):
-            part = np.matmul(rows[n0 * length:n1 * length].T, cols)  # (O, K)
+            part = np.matmul(by_channel[:, n0 * length:n1 * length], cols)  # (O, K)
             gw = part if gw is None else gw + part
         return np.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
