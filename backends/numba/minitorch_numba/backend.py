@@ -23,7 +23,7 @@ class NumbaBackend(NumpyBackend):
     """NumPy arrays; Numba kernels for the hot paths of CNN training, each kept where it measured faster.
 
     In Numba: the data movement of the deep convolutions (channels-last copy, im2col, col2im and
-    the NCHW <-> GEMM-row transposes; the GEMMs stay on BLAS), 2x2 max and average pooling, ReLU
+    the layout changes around the GEMMs, which stay on BLAS), 2x2 max and average pooling, ReLU
     and its backward, bias broadcasts, the conv bias gradient's per-channel sum, softmax and
     cross-entropy, and the Adam-family updates. Everything else (views, other reductions, matmul,
     the shallow first-layer convolutions, the other poolings, SGD) is the NumPy backend's. Each
