@@ -15,11 +15,10 @@ Each kernel splits its work by image, so no two threads write one element.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import njit, prange
+from numba import uint64 as _u
 
 from ._jit import kernel
-
-_u = uint64
 
 
 @njit(inline="always", cache=True)
@@ -134,7 +133,7 @@ def rows_to_nchw(rows, bias, out):  # pragma: no cover - compiled
         base = _u(b_) * LEN * OC
         for oc in range(OC):
             d = base + oc * LEN
-            if with_bias:
+            if with_bias:  # two loops: adding a zero bias would turn -0.0 into 0.0
                 v = bias[oc]
                 for p in range(LEN):
                     dst[d + p] = src[base + p * OC + oc] + v

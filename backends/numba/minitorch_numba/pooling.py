@@ -9,9 +9,9 @@ from ._jit import kernel
 
 # Each kernel walks whole (n, c) planes, two input rows at a time: the forward reads them once
 # and writes one output row; the backward writes all four gradient positions of each window in
-# one pass (max: at its first maximum, recomputed; average: the shared gradient), with no
-# zero-filling pass and no masks. The parallel loop splits the N*C planes, so no two threads
-# write the same element.
+# one pass (max: at its first maximum, found by comparing with the forward's output; average: the
+# shared gradient), with no zero-filling pass and no masks. The parallel loop splits the N*C
+# planes, so no two threads write the same element.
 
 
 @kernel()
